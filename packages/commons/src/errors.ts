@@ -1,0 +1,46 @@
+/** Options every kinesis-kit error accepts. */
+export interface KinesisKitErrorOptions {
+  /** The underlying error, if any (standard `Error.cause`). */
+  cause?: unknown;
+  /** Whether retrying the same operation may succeed. @default false */
+  retriable?: boolean;
+}
+
+/**
+ * Base class of every error thrown by kinesis-kit. Branch on `instanceof` or `retriable`, never on
+ * `name` or the message text.
+ */
+export class KinesisKitError extends Error {
+  /** Whether retrying the same operation may succeed. */
+  readonly retriable: boolean;
+
+  constructor(message: string, options: KinesisKitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Thrown when an options object fails validation; names the option and what was wrong. */
+export class InvalidOptionError extends KinesisKitError {
+  readonly option: string;
+  constructor(option: string, expected: string, actual: unknown) {
+    super(`Expected \`${option}\` to be ${expected}, got \`${formatValue(actual)}\``);
+    this.option = option;
+  }
+}
+
+/** True for kinesis-kit errors marked retriable. */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof KinesisKitError && error.retriable;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

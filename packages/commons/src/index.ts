@@ -1,0 +1,12 @@
+// The public surface of @kinesis-kit/commons: small shared pieces, no AWS calls.
+
+export type { BackoffOptions } from './backoff.js';
+export { backoffDelay, DEFAULT_BACKOFF_OPTIONS } from './backoff.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { sleep, systemClock } from './clock.js';
+export type { KinesisKitErrorOptions } from './errors.js';
+export { InvalidOptionError, isRetriable, KinesisKitError } from './errors.js';
+export type { Listener } from './events.js';
+export { TypedEmitter } from './events.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';

@@ -1,0 +1,2 @@
+// The public surface of @kinesis-kit/lambda.
+export {};
