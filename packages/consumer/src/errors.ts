@@ -1,0 +1,47 @@
+import { KinesisKitError, type KinesisKitErrorOptions } from '@kinesis-kit/commons';
+
+/** Base class of every error thrown by `@kinesis-kit/consumer`. */
+export class ConsumerError extends KinesisKitError {}
+
+/**
+ * Thrown by a checkpoint (or any lease-fenced write) when this worker no longer holds the shard's lease: another
+ * worker took it, or renewals failed for longer than `failoverTimeMs`. Not retriable: stop processing the shard.
+ */
+export class LeaseLostError extends ConsumerError {
+  readonly shardId: string;
+  readonly workerId: string;
+  constructor(shardId: string, workerId: string, message?: string, options: KinesisKitErrorOptions = {}) {
+    super(message ?? `Lease of shard ${shardId} is no longer held by worker ${workerId}`, {
+      ...options,
+      retriable: false,
+    });
+    this.shardId = shardId;
+    this.workerId = workerId;
+  }
+}
+
+/**
+ * Thrown when the lease table exists but is not a lease table: a foreign key schema (not a single hash key
+ * `leaseKey` of type S) or items without lease attributes. Nothing is written to such a table.
+ */
+export class LeaseTableMismatchError extends ConsumerError {
+  readonly tableName: string;
+  constructor(tableName: string, reason: string) {
+    super(`Table ${tableName} is not a kinesis-kit/KCL lease table: ${reason}`);
+    this.tableName = tableName;
+  }
+}
+
+/**
+ * A DynamoDB call of the lease layer failed (throttling, timeout, 5xx…). `retriable` follows the cause; the
+ * lease loops retry on their own, so callers see it only from direct calls such as `checkpoint()`.
+ */
+export class LeaseTableError extends ConsumerError {
+  readonly tableName: string;
+  readonly operation: string;
+  constructor(tableName: string, operation: string, options: KinesisKitErrorOptions = {}) {
+    super(`Lease table ${tableName}: ${operation} failed`, options);
+    this.tableName = tableName;
+    this.operation = operation;
+  }
+}
