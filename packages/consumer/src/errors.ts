@@ -45,3 +45,44 @@ export class LeaseTableError extends ConsumerError {
     this.operation = operation;
   }
 }
+
+/**
+ * Thrown by a checkpointer when the position is not a sequence number, lies beyond the last record delivered to
+ * the processor, or before the last checkpoint. Nothing is written.
+ */
+export class InvalidCheckpointError extends ConsumerError {
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  readonly subSequenceNumber: number;
+  constructor(
+    shardId: string,
+    position: { sequenceNumber: string; subSequenceNumber: number },
+    reason: string,
+    bound?: { sequenceNumber: string; subSequenceNumber: number },
+  ) {
+    const where = `${position.sequenceNumber}/${position.subSequenceNumber}`;
+    const limit = bound === undefined ? '' : ` (${bound.sequenceNumber}/${bound.subSequenceNumber})`;
+    super(`Invalid checkpoint ${where} for shard ${shardId}: it ${reason}${limit}`);
+    this.shardId = shardId;
+    this.sequenceNumber = position.sequenceNumber;
+    this.subSequenceNumber = position.subSequenceNumber;
+  }
+}
+
+/** A shard's record fetcher was closed (the shard is shutting down); `next()` rejects with it. Internal signal. */
+export class FetcherClosedError extends ConsumerError {
+  readonly shardId: string;
+  constructor(shardId: string) {
+    super(`Record fetcher of shard ${shardId} is closed`);
+    this.shardId = shardId;
+  }
+}
+
+/** Thrown by `KinesisConsumer.start()` when the consumer was stopped or is already running. */
+export class ConsumerStateError extends ConsumerError {
+  readonly state: string;
+  constructor(action: string, state: string) {
+    super(`Cannot ${action} a consumer that is ${state}`);
+    this.state = state;
+  }
+}

@@ -1,0 +1,59 @@
+import type { ShardRunnerState, ShutdownReason } from './runner/states.js';
+
+/** What the worker does when a processor's `processRecords` (or handler) throws. */
+export const ProcessorErrorAction = {
+  /** Retry the same batch with backoff; the shard does not advance (default). */
+  RETRY: 'retry',
+  /** Emit `consumer.processor_error` with `action: 'skip'` and move on to the next batch. */
+  SKIP: 'skip',
+  /** Stop this shard's processing on this worker (the lease stays held; see docs/consumer.md). */
+  STOP_SHARD: 'stop_shard',
+} as const;
+export type ProcessorErrorAction = (typeof ProcessorErrorAction)[keyof typeof ProcessorErrorAction];
+
+/**
+ * The consumer's instrumentation events, one payload type per name. Subscribe with `consumer.on(name, listener)`;
+ * `on()` returns an unsubscribe function. Payloads are built only when someone listens.
+ */
+export interface ConsumerEvents {
+  /** The worker started: leases are being taken. */
+  'consumer.started': { workerId: string };
+  /** `stop()` finished: every shard shut down, leases released. */
+  'consumer.stopped': { workerId: string; durationMs: number };
+  /** This worker now holds the shard's lease; a runner starts for it. */
+  'consumer.lease_gained': { shardId: string };
+  /** The lease was lost (taken by another worker or failed renewal); no further record of the shard is delivered. */
+  'consumer.lease_lost': { shardId: string };
+  /** A shard runner changed state. */
+  'consumer.shard_state': { shardId: string; from: ShardRunnerState; to: ShardRunnerState; reason?: ShutdownReason };
+  /** A batch was handed to the processor and it returned. */
+  'consumer.batch_processed': {
+    shardId: string;
+    recordCount: number;
+    millisBehindLatest: number | undefined;
+    durationMs: number;
+    /** User records dropped because their hash key is outside the shard's range (re-routed by resharding). */
+    discardedByHashKeyRange: number;
+  };
+  /** A checkpoint was written. `sequenceNumber` may be the sentinel `SHARD_END`. */
+  'consumer.checkpoint': { shardId: string; sequenceNumber: string; subSequenceNumber: number };
+  /** The processor threw. `action` says what the worker does about it. */
+  'consumer.processor_error': {
+    shardId: string;
+    error: unknown;
+    attempt: number;
+    action: ProcessorErrorAction;
+    recordCount: number;
+    retryInMs?: number;
+  };
+  /** A GetShardIterator/GetRecords call failed; the fetcher retries after `retryInMs`. */
+  'consumer.fetch_error': { shardId: string; error: unknown; attempt: number; retryInMs: number };
+  /** The shard iterator expired; a fresh one was requested from the last fetched position. */
+  'consumer.iterator_expired': { shardId: string };
+  /** The shard was read to its end and checkpointed `SHARD_END`; its children can start. */
+  'consumer.shard_ended': { shardId: string; childShardIds: string[] };
+  /** Per fetch: how far behind the tip this shard's reader is. */
+  'consumer.lag': { shardId: string; millisBehindLatest: number | undefined; recordCount: number };
+  /** A background failure the worker recovers from (lease layer, shard end bookkeeping, …). */
+  'consumer.error': { shardId?: string; error: unknown; context: string };
+}

@@ -1,0 +1,224 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Clock, Logger } from '@kinesis-kit/commons';
+import { InvalidOptionError, silentLogger, systemClock } from '@kinesis-kit/commons';
+import { ProcessorErrorAction } from './events.js';
+import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from './processor/HandlerProcessor.js';
+import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
+
+/** Where a shard without a checkpoint starts. */
+export type InitialPosition = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
+
+/**
+ * Options of `KinesisConsumer`. Give exactly one of `processor`, `eachBatch`, `eachRecord`; and `streamName` or
+ * `streamArn`. Every field has a default except those.
+ */
+export interface KinesisConsumerOptions {
+  streamName?: string | undefined;
+  streamArn?: string | undefined;
+  /** Names the lease table (KCL `applicationName`): workers with the same name share the stream's shards. */
+  applicationName: string;
+  /** @default applicationName (KCL `tableName`) */
+  leaseTableName?: string | undefined;
+  /** Unique per worker process. @default `${hostname}:${pid}:${random}` (KCL: `workerIdentifier`, a UUID) */
+  workerId?: string | undefined;
+  /** @default a client from the environment's default config */
+  kinesisClient?: KinesisClient | undefined;
+  /** @default a client from the environment's default config */
+  dynamoDbClient?: DynamoDBClient | undefined;
+  /** @default silentLogger() */
+  logger?: Logger | undefined;
+  /** @default systemClock */
+  clock?: Clock | undefined;
+  /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
+  initialPosition?: InitialPosition | undefined;
+
+  /** KCL-shaped processor factory, one processor per shard lease. */
+  processor?: RecordProcessorFactory | undefined;
+  /** KafkaJS-shaped batch handler with automatic checkpointing. */
+  eachBatch?: EachBatchHandler | undefined;
+  /** KafkaJS-shaped record handler with automatic checkpointing. */
+  eachRecord?: EachRecordHandler | undefined;
+  /** When `eachBatch`/`eachRecord` checkpoint. @default {} (after every batch) */
+  autoCheckpoint?: AutoCheckpointOptions | undefined;
+
+  /** `Limit` of each GetRecords call. @default 10000 (KCL `maxRecords` 10000) */
+  maxRecords?: number | undefined;
+  /**
+   * After a read that returned nothing and is caught up, the next read of that shard starts no earlier than this
+   * after the previous one started. Never applied while the shard has records or is behind.
+   * @default 200 (KCL `idleTimeBetweenReadsInMillis` 1000, applied after every read)
+   */
+  idleTimeBetweenReadsMs?: number | undefined;
+  /**
+   * Reads of one shard start at least this far apart. Minimum 200: the service allows 5 GetRecords/s per shard.
+   * @default 200
+   */
+  minGetRecordsIntervalMs?: number | undefined;
+  /** First retry delay of a failed GetShardIterator/GetRecords (throttling included). @default 200 */
+  fetchRetryBaseDelayMs?: number | undefined;
+  /** @default 10000 */
+  fetchRetryMaxDelayMs?: number | undefined;
+
+  /** What to do when the processor throws. @default 'retry' (the KCL skips the batch, silently) */
+  onProcessorError?: ProcessorErrorAction | undefined;
+  /** @default 200 */
+  processorRetryBaseDelayMs?: number | undefined;
+  /** @default 30000 */
+  processorRetryMaxDelayMs?: number | undefined;
+  /** How many shards may be inside the processor at once. @default 64 */
+  maxConcurrentBatches?: number | undefined;
+  /** How often a child shard checks whether its parents finished. @default 1000 (KCL `parentShardPollIntervalMillis` 10000) */
+  parentShardPollIntervalMs?: number | undefined;
+  /** How often the scheduler reconciles held leases with running shards. @default 1000 */
+  schedulerTickMs?: number | undefined;
+
+  /** A lease not renewed for this long may be taken by another worker. @default 10000 (KCL `failoverTimeMillis`) */
+  failoverTimeMs?: number | undefined;
+  /** Further lease-layer options, passed to the lease coordinator as they are (see docs/leases.md). */
+  leaseOptions?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface ResolvedKinesisConsumerOptions {
+  streamName: string | undefined;
+  streamArn: string | undefined;
+  applicationName: string;
+  leaseTableName: string;
+  workerId: string;
+  kinesisClient: KinesisClient | undefined;
+  dynamoDbClient: DynamoDBClient | undefined;
+  logger: Logger;
+  clock: Clock;
+  initialPosition: InitialPosition;
+  processor: RecordProcessorFactory | undefined;
+  eachBatch: EachBatchHandler | undefined;
+  eachRecord: EachRecordHandler | undefined;
+  autoCheckpoint: AutoCheckpointOptions;
+  maxRecords: number;
+  idleTimeBetweenReadsMs: number;
+  minGetRecordsIntervalMs: number;
+  fetchRetryBaseDelayMs: number;
+  fetchRetryMaxDelayMs: number;
+  onProcessorError: ProcessorErrorAction;
+  processorRetryBaseDelayMs: number;
+  processorRetryMaxDelayMs: number;
+  maxConcurrentBatches: number;
+  parentShardPollIntervalMs: number;
+  schedulerTickMs: number;
+  failoverTimeMs: number;
+  leaseOptions: Readonly<Record<string, unknown>>;
+}
+
+export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
+  initialPosition: 'LATEST',
+  maxRecords: 10_000,
+  idleTimeBetweenReadsMs: 200,
+  minGetRecordsIntervalMs: 200,
+  fetchRetryBaseDelayMs: 200,
+  fetchRetryMaxDelayMs: 10_000,
+  onProcessorError: ProcessorErrorAction.RETRY,
+  processorRetryBaseDelayMs: 200,
+  processorRetryMaxDelayMs: 30_000,
+  maxConcurrentBatches: 64,
+  parentShardPollIntervalMs: 1_000,
+  schedulerTickMs: 1_000,
+  failoverTimeMs: 10_000,
+} as const);
+
+/** Merges defaults and validates eagerly: throws `InvalidOptionError` naming the first bad option. */
+export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): ResolvedKinesisConsumerOptions {
+  const d = DEFAULT_KINESIS_CONSUMER_OPTIONS;
+  // Merged once: an explicit `undefined` means "the default".
+  const o = {
+    ...options,
+    initialPosition: options.initialPosition ?? d.initialPosition,
+    maxRecords: options.maxRecords ?? d.maxRecords,
+    idleTimeBetweenReadsMs: options.idleTimeBetweenReadsMs ?? d.idleTimeBetweenReadsMs,
+    minGetRecordsIntervalMs: options.minGetRecordsIntervalMs ?? d.minGetRecordsIntervalMs,
+    fetchRetryBaseDelayMs: options.fetchRetryBaseDelayMs ?? d.fetchRetryBaseDelayMs,
+    fetchRetryMaxDelayMs: options.fetchRetryMaxDelayMs ?? d.fetchRetryMaxDelayMs,
+    onProcessorError: options.onProcessorError ?? d.onProcessorError,
+    processorRetryBaseDelayMs: options.processorRetryBaseDelayMs ?? d.processorRetryBaseDelayMs,
+    processorRetryMaxDelayMs: options.processorRetryMaxDelayMs ?? d.processorRetryMaxDelayMs,
+    maxConcurrentBatches: options.maxConcurrentBatches ?? d.maxConcurrentBatches,
+    parentShardPollIntervalMs: options.parentShardPollIntervalMs ?? d.parentShardPollIntervalMs,
+    schedulerTickMs: options.schedulerTickMs ?? d.schedulerTickMs,
+    failoverTimeMs: options.failoverTimeMs ?? d.failoverTimeMs,
+  };
+  if ((o.streamName === undefined) === (o.streamArn === undefined))
+    throw new InvalidOptionError('streamName', 'set (or `streamArn`), but not both', o.streamName ?? o.streamArn);
+  if (typeof o.applicationName !== 'string' || !/^[a-zA-Z0-9_.-]{1,255}$/.test(o.applicationName))
+    throw new InvalidOptionError(
+      'applicationName',
+      'a name of 1-255 letters, digits, `_`, `.` or `-`',
+      o.applicationName,
+    );
+  const handlers = [o.processor, o.eachBatch, o.eachRecord].filter((h) => h !== undefined);
+  if (handlers.length !== 1 || typeof handlers[0] !== 'function')
+    throw new InvalidOptionError(
+      'processor',
+      'the only one of `processor`, `eachBatch`, `eachRecord` (a function)',
+      handlers.length,
+    );
+  const ip = o.initialPosition;
+  if (ip !== 'TRIM_HORIZON' && ip !== 'LATEST' && !(typeof ip === 'object' && ip.timestamp instanceof Date))
+    throw new InvalidOptionError('initialPosition', "'TRIM_HORIZON', 'LATEST' or { timestamp: Date }", ip);
+  integer('maxRecords', o.maxRecords, 1, 10_000);
+  integer('idleTimeBetweenReadsMs', o.idleTimeBetweenReadsMs, 0);
+  integer('minGetRecordsIntervalMs', o.minGetRecordsIntervalMs, 200);
+  integer('fetchRetryBaseDelayMs', o.fetchRetryBaseDelayMs, 1);
+  integer('fetchRetryMaxDelayMs', o.fetchRetryMaxDelayMs, o.fetchRetryBaseDelayMs);
+  if (!Object.values(ProcessorErrorAction).includes(o.onProcessorError))
+    throw new InvalidOptionError('onProcessorError', "'retry', 'skip' or 'stop_shard'", o.onProcessorError);
+  integer('processorRetryBaseDelayMs', o.processorRetryBaseDelayMs, 1);
+  integer('processorRetryMaxDelayMs', o.processorRetryMaxDelayMs, o.processorRetryBaseDelayMs);
+  integer('maxConcurrentBatches', o.maxConcurrentBatches, 1);
+  integer('parentShardPollIntervalMs', o.parentShardPollIntervalMs, 10);
+  integer('schedulerTickMs', o.schedulerTickMs, 10);
+  integer('failoverTimeMs', o.failoverTimeMs, 1_000);
+  const auto = o.autoCheckpoint ?? {};
+  if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
+  if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
+  const workerId = o.workerId ?? defaultWorkerId();
+  if (typeof workerId !== 'string' || workerId.length === 0)
+    throw new InvalidOptionError('workerId', 'a non-empty string', workerId);
+  return {
+    streamName: o.streamName,
+    streamArn: o.streamArn,
+    applicationName: o.applicationName,
+    leaseTableName: o.leaseTableName ?? o.applicationName,
+    workerId,
+    kinesisClient: o.kinesisClient,
+    dynamoDbClient: o.dynamoDbClient,
+    logger: o.logger ?? silentLogger(),
+    clock: o.clock ?? systemClock,
+    initialPosition: ip,
+    processor: o.processor,
+    eachBatch: o.eachBatch,
+    eachRecord: o.eachRecord,
+    autoCheckpoint: auto,
+    maxRecords: o.maxRecords,
+    idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
+    minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
+    fetchRetryBaseDelayMs: o.fetchRetryBaseDelayMs,
+    fetchRetryMaxDelayMs: o.fetchRetryMaxDelayMs,
+    onProcessorError: o.onProcessorError,
+    processorRetryBaseDelayMs: o.processorRetryBaseDelayMs,
+    processorRetryMaxDelayMs: o.processorRetryMaxDelayMs,
+    maxConcurrentBatches: o.maxConcurrentBatches,
+    parentShardPollIntervalMs: o.parentShardPollIntervalMs,
+    schedulerTickMs: o.schedulerTickMs,
+    failoverTimeMs: o.failoverTimeMs,
+    leaseOptions: o.leaseOptions ?? {},
+  };
+}
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+}
+
+function defaultWorkerId(): string {
+  const host = process.env.HOSTNAME ?? 'worker';
+  return `${host}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+}
