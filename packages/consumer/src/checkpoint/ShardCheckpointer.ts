@@ -66,7 +66,7 @@ export class ShardCheckpointer implements RecordCheckpointer {
 
   /** The runner calls this before handing a batch over: its last record becomes the furthest checkpoint allowed. */
   delivered(last: Position): void {
-    this.#largestPermitted = last;
+    this.#largestPermitted = { sequenceNumber: last.sequenceNumber, subSequenceNumber: last.subSequenceNumber };
   }
 
   /**
@@ -74,7 +74,10 @@ export class ShardCheckpointer implements RecordCheckpointer {
    * `checkpoint()` must not cover records that were never processed successfully.
    */
   rollBack(largestPermitted: Position | undefined): void {
-    this.#largestPermitted = largestPermitted;
+    this.#largestPermitted =
+      largestPermitted === undefined
+        ? undefined
+        : { sequenceNumber: largestPermitted.sequenceNumber, subSequenceNumber: largestPermitted.subSequenceNumber };
   }
 
   /** The runner calls this before `shardEnded`: `checkpoint()` now writes SHARD_END. */
