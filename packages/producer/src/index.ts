@@ -1,2 +1,20 @@
 // The public surface of @kinesis-kit/producer.
-export {};
+export {
+  ProducerClosedError,
+  PutRecordError,
+  RecordExpiredError,
+  RecordRejectedError,
+  RecordThrottledError,
+  ValidationError,
+  ValidationErrorReason,
+} from './errors.js';
+export type { ProducerEvents } from './events.js';
+export type { CloseOptions } from './KinesisProducer.js';
+export { KinesisProducer, ProducerState } from './KinesisProducer.js';
+export type { ProducerMetricsSnapshot, StatSnapshot } from './metrics.js';
+export type { ProducerOptions, ResolvedProducerOptions } from './options.js';
+export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions } from './options.js';
+export type { Failure } from './retrier/classifyFailure.js';
+export { classifyEntryError, classifyRequestError, FailureKind } from './retrier/classifyFailure.js';
+export type { Attempt, ProducerRecord, PutResult } from './types.js';
+export { validateRecord } from './validation/validateRecord.js';

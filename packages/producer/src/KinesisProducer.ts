@@ -1,0 +1,284 @@
+import { type Listener, type Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { Deque } from './collector/Deque.js';
+import type { ShardQueue } from './collector/ShardQueue.js';
+import { ProducerClosedError, ValidationError, ValidationErrorReason } from './errors.js';
+import type { ProducerEvents } from './events.js';
+import { type KeyEntry, PartitionKeyCache } from './keyCache/PartitionKeyCache.js';
+import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics.js';
+import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
+import { PendingRecord } from './outcome.js';
+import { Pipeline } from './pipeline/Pipeline.js';
+import type { ProducerRecord, PutResult } from './types.js';
+import {
+  checkRecordSize,
+  toDataBytes,
+  validateExplicitHashKey,
+  validatePartitionKey,
+} from './validation/validateRecord.js';
+
+/** The producer's lifecycle. */
+export const ProducerState = {
+  OPEN: 'open',
+  /** close() called: no new puts, flushing. */
+  CLOSING: 'closing',
+  CLOSED: 'closed',
+} as const;
+export type ProducerState = (typeof ProducerState)[keyof typeof ProducerState];
+
+/** Options of {@link KinesisProducer.close}. */
+export interface CloseOptions {
+  /** When aborted, records still held fail with ProducerClosedError instead of being waited for. */
+  signal?: AbortSignal;
+}
+
+interface Barrier {
+  seq: number;
+  remaining: number;
+  resolve: () => void;
+}
+
+/**
+ * A KPL-style producer: `put()` validates a record, routes it to its predicted shard, aggregates, batches into
+ * PutRecords, rate-limits per shard, retries, and settles the returned promise with where the record was stored —
+ * or with a typed error carrying the record and every attempt. Memory is bounded by `maxOutstandingRecords` /
+ * `maxOutstandingBytes`: beyond them `put()` waits (`tryPut()` returns false instead).
+ */
+export class KinesisProducer {
+  readonly #options: ResolvedProducerOptions;
+  readonly #logger: Logger;
+  readonly #emitter: TypedEmitter<ProducerEvents>;
+  readonly #metrics = new ProducerMetrics();
+  readonly #keys: PartitionKeyCache<ShardQueue>;
+  readonly #pipeline: Pipeline;
+  /** Records put() while over capacity, in put() order. */
+  readonly #waiting = new Deque<PendingRecord>();
+  #capacityWaiters: (() => void)[] = [];
+  #barriers: Barrier[] = [];
+  #outstandingRecords = 0;
+  #outstandingBytes = 0;
+  #seq = 0;
+  #state: ProducerState = ProducerState.OPEN;
+  #closing: Promise<void> | undefined;
+  readonly #resolveHook = (record: PendingRecord, result: PutResult) => {
+    if (record.settled) return;
+    this.#settled(record);
+    record.resolve(result);
+  };
+  readonly #rejectHook = (record: PendingRecord, error: Error) => {
+    if (record.settled) return;
+    this.#settled(record);
+    record.reject(error);
+  };
+
+  constructor(options: ProducerOptions) {
+    this.#options = resolveProducerOptions(options);
+    this.#logger = this.#options.logger.child({ component: 'KinesisProducer' });
+    this.#emitter = new TypedEmitter<ProducerEvents>(this.#logger);
+    this.#keys = new PartitionKeyCache(this.#options.partitionKeyCacheSize);
+    this.#pipeline = new Pipeline(this.#options, this.#options.logger, this.#emitter, this.#metrics, {
+      resolve: this.#resolveHook,
+      reject: this.#rejectHook,
+      isFlushing: () => this.#barriers.length > 0 || this.#state !== ProducerState.OPEN,
+    });
+  }
+
+  /** User records accepted and not yet settled (not counting puts waiting for capacity). */
+  get outstandingRecords(): number {
+    return this.#outstandingRecords;
+  }
+
+  /** Their bytes (data + partition keys). */
+  get outstandingBytes(): number {
+    return this.#outstandingBytes;
+  }
+
+  /** put() calls waiting for capacity. */
+  get waitingRecords(): number {
+    return this.#waiting.length;
+  }
+
+  get state(): ProducerState {
+    return this.#state;
+  }
+
+  /**
+   * Puts one record. Resolves with its shard and sequence number once Kinesis stored it; rejects with
+   * `ValidationError` (nothing queued), `RecordExpiredError`, `RecordRejectedError`, `RecordThrottledError` or
+   * `ProducerClosedError`. When the producer is full the promise simply settles later.
+   */
+  put(record: ProducerRecord): Promise<PutResult> {
+    return new Promise<PutResult>((resolve, reject) => {
+      const pending = this.#prepare(record, resolve, reject);
+      if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
+      else this.#waiting.push(pending);
+    });
+  }
+
+  /**
+   * Like put(), but sheds load: returns `false` (and queues nothing) when the producer is at its outstanding
+   * limits instead of waiting. Invalid records still give a rejected promise.
+   */
+  tryPut(record: ProducerRecord): Promise<PutResult> | false {
+    if (this.#waiting.length > 0 || !this.#hasCapacity(estimateBytes(record))) {
+      if (this.#state === ProducerState.OPEN) return false;
+    }
+    return this.put(record);
+  }
+
+  /** Resolves when a put() would be accepted at once (below both outstanding limits, nobody waiting). */
+  waitForCapacity(): Promise<void> {
+    if (this.#waiting.length === 0 && this.#hasCapacity(0)) return Promise.resolve();
+    return new Promise((resolve) => this.#capacityWaiters.push(resolve));
+  }
+
+  /**
+   * Sends everything buffered without waiting for `maxBufferedTimeMs`; resolves when every record put before
+   * the call has a fate (resolved or rejected). Never rejects.
+   */
+  flush(): Promise<void> {
+    const remaining = this.#outstandingRecords + this.#waiting.length;
+    if (remaining === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#barriers.push({ seq: this.#seq, remaining, resolve });
+      this.#pipeline.kick();
+    });
+  }
+
+  /**
+   * Flushes, then stops every timer and (if the producer created it) destroys the client, so a script or Lambda
+   * can exit. Later put() calls reject with ProducerClosedError. With `signal`, aborting fails the records still
+   * held with ProducerClosedError (requests in flight still settle theirs).
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#state = ProducerState.CLOSING;
+    this.#closing = this.#close(options.signal);
+    return this.#closing;
+  }
+
+  /** Subscribes to an instrumentation event; returns the unsubscribe function. */
+  on<E extends keyof ProducerEvents>(event: E, listener: Listener<ProducerEvents[E]>): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  /** A snapshot of the metrics (KPL names). */
+  metrics(): ProducerMetricsSnapshot {
+    return this.#metrics.snapshot(this.#outstandingRecords + this.#waiting.length);
+  }
+
+  async #close(signal: AbortSignal | undefined): Promise<void> {
+    const flushed = this.flush();
+    if (signal === undefined) await flushed;
+    else {
+      const aborted = new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([flushed, aborted]);
+      if (signal.aborted) this.#abandonHeld();
+      await flushed;
+    }
+    this.#state = ProducerState.CLOSED;
+    this.#pipeline.close();
+    this.#logger.debug('closed');
+  }
+
+  #abandonHeld(): void {
+    const held = [...this.#waiting.drain(), ...this.#pipeline.takeAllHeld()];
+    for (const record of held) {
+      this.#rejectHook(
+        record,
+        new ProducerClosedError(
+          'The producer was closed before the record was sent',
+          record.input,
+          record.allAttempts([]),
+        ),
+      );
+    }
+  }
+
+  #prepare(record: ProducerRecord, resolve: (r: PutResult) => void, reject: (e: Error) => void): PendingRecord {
+    if (record === null || typeof record !== 'object') {
+      throw new ValidationError(ValidationErrorReason.RECORD_TYPE, 'a record must be an object', record);
+    }
+    if (this.#state !== ProducerState.OPEN) {
+      throw new ProducerClosedError('put() after close()', record, []);
+    }
+    const partitionKey = record.partitionKey;
+    let entry: KeyEntry<ShardQueue> | undefined = this.#keys.get(partitionKey);
+    if (entry === undefined) entry = this.#keys.add(partitionKey, validatePartitionKey(partitionKey, record));
+    const data = toDataBytes(record.data, record);
+    const keyBytes = entry.keyBytes;
+    if (data.length + keyBytes > this.#options.maxRecordBytes) {
+      checkRecordSize(data.length, keyBytes, this.#options.maxRecordBytes, record);
+    }
+    const explicitHashKey = record.explicitHashKey;
+    let hash = entry.hash;
+    if (explicitHashKey !== undefined) {
+      validateExplicitHashKey(explicitHashKey, record);
+      hash = BigInt(explicitHashKey);
+    }
+    const pending = new PendingRecord(record, data, hash, data.length + keyBytes, resolve, reject);
+    if (explicitHashKey === undefined) pending.keyEntry = entry;
+    pending.seq = ++this.#seq;
+    return pending;
+  }
+
+  #hasCapacity(bytes: number): boolean {
+    return (
+      this.#outstandingRecords < this.#options.maxOutstandingRecords &&
+      (this.#outstandingBytes + bytes <= this.#options.maxOutstandingBytes || this.#outstandingRecords === 0)
+    );
+  }
+
+  #admit(pending: PendingRecord): void {
+    this.#outstandingRecords++;
+    this.#outstandingBytes += pending.bytes;
+    this.#metrics.userRecordsReceived++;
+    const now = this.#options.clock.now();
+    pending.acceptedAt = now;
+    pending.expiresAt = now + this.#options.recordTtlMs;
+    this.#pipeline.accept(pending, pending.keyEntry as KeyEntry<ShardQueue> | undefined);
+  }
+
+  #settled(record: PendingRecord): void {
+    record.settled = true;
+    this.#outstandingRecords--;
+    this.#outstandingBytes -= record.bytes;
+    if (this.#barriers.length > 0) this.#passBarriers(record.seq);
+    if (this.#waiting.length > 0) this.#admitWaiting();
+    if (this.#capacityWaiters.length > 0 && this.#waiting.length === 0 && this.#hasCapacity(0)) {
+      const waiters = this.#capacityWaiters;
+      this.#capacityWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #passBarriers(seq: number): void {
+    let done = false;
+    for (const barrier of this.#barriers) {
+      if (seq <= barrier.seq && --barrier.remaining === 0) {
+        barrier.resolve();
+        done = true;
+      }
+    }
+    if (done) this.#barriers = this.#barriers.filter((barrier) => barrier.remaining > 0);
+  }
+
+  #admitWaiting(): void {
+    let front = this.#waiting.peek();
+    while (front !== undefined && this.#hasCapacity(front.bytes)) {
+      this.#waiting.shift();
+      this.#admit(front);
+      front = this.#waiting.peek();
+    }
+  }
+}
+
+/** A cheap size estimate for tryPut's capacity check (exact for byte data and ASCII keys). */
+function estimateBytes(record: ProducerRecord): number {
+  if (record === null || typeof record !== 'object') return 0;
+  const data = record.data;
+  const dataBytes = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.length : 0;
+  return dataBytes + (typeof record.partitionKey === 'string' ? record.partitionKey.length : 0);
+}

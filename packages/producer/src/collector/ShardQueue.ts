@@ -1,0 +1,167 @@
+import { RecordAggregator } from '@kinesis-kit/aggregation';
+import type { PendingRecord } from '../outcome.js';
+import type { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
+import { Deque } from './Deque.js';
+import { OutgoingRecord } from './OutgoingRecord.js';
+
+/** Counters shared by every shard queue of one producer. */
+export interface QueueTotals {
+  /** Kinesis records sitting in shard queues (not in flight). */
+  records: number;
+  /** Their bytes. */
+  bytes: number;
+}
+
+/** Aggregation settings of a shard queue; `undefined` turns aggregation off. */
+export interface AggregationSettings {
+  maxCount: number;
+  maxBytes: number;
+  maxRecordBytes: number;
+}
+
+/**
+ * Everything the producer holds for one predicted shard: the open aggregate (user records being packed), the queue
+ * of sealed Kinesis records in `put()` order (retries go back to the front), the shard's rate limiter and how many
+ * requests carrying its records are in flight.
+ */
+export class ShardQueue {
+  readonly shardId: string;
+  readonly limiter: ShardRateLimiter;
+  readonly queue = new Deque<OutgoingRecord>();
+  /** PutRecords requests in flight that carry records of this shard. */
+  inFlight = 0;
+  /** In the producer's busy set (has queued records or an open aggregate). */
+  busy = false;
+  /** No longer in the shard map (closed by a reshard): receives no new records, drains what it has. */
+  retired = false;
+
+  readonly #aggregator: RecordAggregator | undefined;
+  readonly #totals: QueueTotals;
+  readonly #maxBufferedTimeMs: number;
+  /** User records in the open aggregate, in order. */
+  #open: PendingRecord[] = [];
+  #openDeadline = Number.POSITIVE_INFINITY;
+  #openExpiresAt = Number.POSITIVE_INFINITY;
+  #openAcceptedAtSum = 0;
+
+  constructor(
+    shardId: string,
+    limiter: ShardRateLimiter,
+    totals: QueueTotals,
+    maxBufferedTimeMs: number,
+    aggregation: AggregationSettings | undefined,
+  ) {
+    this.shardId = shardId;
+    this.limiter = limiter;
+    this.#totals = totals;
+    this.#maxBufferedTimeMs = maxBufferedTimeMs;
+    this.#aggregator = aggregation === undefined ? undefined : new RecordAggregator(aggregation);
+  }
+
+  /** When the open aggregate must be sealed (Infinity when none is open). */
+  get openDeadline(): number {
+    return this.#openDeadline;
+  }
+
+  get hasOpen(): boolean {
+    return this.#open.length > 0;
+  }
+
+  /** True when nothing is queued or being aggregated. */
+  get idle(): boolean {
+    return this.#open.length === 0 && this.queue.length === 0;
+  }
+
+  /** Adds an accepted user record (aggregating it, or queueing it as its own Kinesis record). */
+  add(record: PendingRecord): void {
+    const aggregator = this.#aggregator;
+    if (aggregator === undefined) {
+      const deadline = record.acceptedAt + this.#maxBufferedTimeMs;
+      this.push(
+        new OutgoingRecord(
+          this,
+          [record],
+          record.data,
+          record.partitionKey,
+          record.explicitHashKey,
+          false,
+          record.bytes - record.data.length,
+          deadline,
+          record.expiresAt,
+          record.acceptedAt,
+        ),
+      );
+      return;
+    }
+    if (this.#open.length > 0 && !aggregator.wouldFit(record)) this.seal();
+    aggregator.add(record);
+    if (this.#open.length === 0) {
+      this.#openDeadline = record.acceptedAt + this.#maxBufferedTimeMs;
+      this.#openExpiresAt = record.expiresAt;
+    }
+    this.#open.push(record);
+    this.#openAcceptedAtSum += record.acceptedAt;
+  }
+
+  /** Seals the open aggregate (if any) into a Kinesis record at the back of the queue. */
+  seal(): void {
+    if (this.#open.length === 0 || this.#aggregator === undefined) return;
+    const built = this.#aggregator.build();
+    const records = this.#open;
+    const first = records[0] as PendingRecord;
+    const keyBytes = built.aggregated ? built.partitionKey.length : first.bytes - first.data.length;
+    this.push(
+      new OutgoingRecord(
+        this,
+        records,
+        built.data,
+        built.partitionKey,
+        built.explicitHashKey,
+        built.aggregated,
+        keyBytes,
+        this.#openDeadline,
+        this.#openExpiresAt,
+        this.#openAcceptedAtSum,
+      ),
+    );
+    this.#open = [];
+    this.#openDeadline = Number.POSITIVE_INFINITY;
+    this.#openExpiresAt = Number.POSITIVE_INFINITY;
+    this.#openAcceptedAtSum = 0;
+  }
+
+  push(record: OutgoingRecord): void {
+    this.queue.push(record);
+    this.#totals.records++;
+    this.#totals.bytes += record.bytes;
+  }
+
+  /** Puts a record back at the front (a retry: it goes before anything queued after it). */
+  unshift(record: OutgoingRecord): void {
+    this.queue.unshift(record);
+    this.#totals.records++;
+    this.#totals.bytes += record.bytes;
+  }
+
+  shift(): OutgoingRecord | undefined {
+    const record = this.queue.shift();
+    if (record !== undefined) {
+      this.#totals.records--;
+      this.#totals.bytes -= record.bytes;
+    }
+    return record;
+  }
+
+  /** Removes every user record (open and queued), oldest first, e.g. to fail them all. */
+  takeAll(): PendingRecord[] {
+    const out: PendingRecord[] = [];
+    while (this.queue.length > 0) out.push(...(this.shift() as OutgoingRecord).records);
+    out.push(...this.#open);
+    this.#open = [];
+    this.#aggregator?.reset();
+    this.#openDeadline = Number.POSITIVE_INFINITY;
+    this.#openExpiresAt = Number.POSITIVE_INFINITY;
+    this.#openAcceptedAtSum = 0;
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+import type { KeyEntry } from './keyCache/PartitionKeyCache.js';
+import type { Attempt, ProducerRecord, PutResult } from './types.js';
+
+/**
+ * One accepted user record on its way through the pipeline: what to send, where it is predicted to go, and how to
+ * settle its `put()` promise. A class (not object literals) so every instance has the same shape; the fields
+ * `partitionKey`, `explicitHashKey`, `data` and `tags` make it an aggregation `UserRecord` without copying.
+ */
+export class PendingRecord {
+  readonly partitionKey: string;
+  readonly explicitHashKey: string | undefined;
+  readonly data: Uint8Array;
+  readonly tags: undefined = undefined;
+  /** The routing hash key. */
+  readonly hash: bigint;
+  /** data + partition key bytes (what counts against outstanding bytes and the record limit). */
+  readonly bytes: number;
+  /** The record as the caller gave it (carried by errors). */
+  readonly input: ProducerRecord;
+  /** Admission order, for flush() barriers. */
+  seq = 0;
+  /** Epoch ms when admitted into the pipeline. */
+  acceptedAt = 0;
+  /** Epoch ms after which it fails with RecordExpiredError. */
+  expiresAt = 0;
+  /** Attempts of earlier Kinesis records that carried it (re-routed after a shard mismatch); usually undefined. */
+  priorAttempts: Attempt[] | undefined = undefined;
+  settled = false;
+  /** The partition key's cache entry (route cache); undefined when an explicit hash key routes the record. */
+  keyEntry: KeyEntry<unknown> | undefined = undefined;
+  readonly resolve: (result: PutResult) => void;
+  readonly reject: (error: Error) => void;
+
+  constructor(
+    input: ProducerRecord,
+    data: Uint8Array,
+    hash: bigint,
+    bytes: number,
+    resolve: (result: PutResult) => void,
+    reject: (error: Error) => void,
+  ) {
+    this.input = input;
+    this.partitionKey = input.partitionKey;
+    this.explicitHashKey = input.explicitHashKey;
+    this.data = data;
+    this.hash = hash;
+    this.bytes = bytes;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** All attempts including `attempts` of the Kinesis record that carries it now. */
+  allAttempts(attempts: readonly Attempt[]): readonly Attempt[] {
+    return this.priorAttempts === undefined ? attempts : [...this.priorAttempts, ...attempts];
+  }
+}
