@@ -1,0 +1,198 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Fault, type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  KinesisProducer,
+  ProducerClosedError,
+  type ProducerOptions,
+  RecordExpiredError,
+  RecordRejectedError,
+  RecordThrottledError,
+} from '../src/index.js';
+import { readStream } from './readStream.js';
+
+let kinesis: LocalKinesis;
+let streamCounter = 0;
+
+beforeAll(async () => {
+  kinesis = await startLocalKinesis();
+});
+afterAll(async () => {
+  await kinesis?.stop();
+});
+
+async function setup(shards: number, options: Partial<ProducerOptions> = {}) {
+  const streamName = `faults-${process.pid}-${++streamCounter}`;
+  await kinesis.createStream(streamName, shards);
+  const client: KinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });
+  const producer = new KinesisProducer({ streamName, kinesisClient: client, retryBaseDelayMs: 20, ...options });
+  return { streamName, client, producer };
+}
+
+function putMany(producer: KinesisProducer, count: number, keys = 50) {
+  return Array.from({ length: count }, (_, i) => producer.put({ data: `r-${i}`, partitionKey: `k-${i % keys}` }));
+}
+
+describe('fault handling (faults injected into a real client against kinesis-local)', () => {
+  it('partial PutRecords failures are retried until every record is stored exactly once', async () => {
+    const { streamName, client, producer } = await setup(2, { aggregationEnabled: false });
+    const faults = withFaults(client, [{ commands: ['PutRecords'], fault: Fault.PARTIAL, failureRate: 0.4, times: 6 }]);
+    const retries: number[] = [];
+    producer.on('producer.retry', (e) => retries.push(e.attempt));
+
+    const results = await Promise.all(putMany(producer, 600));
+    await producer.close();
+
+    expect(faults.count()).toBeGreaterThan(0);
+    expect(retries.length).toBeGreaterThan(0);
+    const retried = results.filter((r) => r.attempts.length > 1);
+    expect(retried.length).toBeGreaterThan(0);
+    for (const result of retried) {
+      expect(result.attempts[0]?.errorCode).toBe('ProvisionedThroughputExceededException');
+      expect(result.attempts.at(-1)?.success).toBe(true);
+    }
+    const read = await readStream(kinesis.kinesisClient, streamName);
+    expect(read.map((r) => r.data).sort()).toEqual(Array.from({ length: 600 }, (_, i) => `r-${i}`).sort());
+    expect(producer.metrics().RetriesPerRecord.max).toBeGreaterThan(0);
+  });
+
+  it('a throttling storm slows the shards and everything still lands; failIfThrottled fails at once', async () => {
+    const { streamName, client, producer } = await setup(2);
+    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE, times: 8 }]);
+    const throttled: string[] = [];
+    producer.on('producer.throttled', (e) => throttled.push(e.shardId));
+    const results = await Promise.all(putMany(producer, 300));
+    await producer.close();
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(Math.max(...results.map((r) => r.attempts.length))).toBeGreaterThan(1);
+    expect(producer.metrics().ErrorsByCode.ProvisionedThroughputExceededException).toBeGreaterThanOrEqual(8);
+    const read = await readStream(kinesis.kinesisClient, streamName);
+    expect(new Set(read.map((r) => r.data)).size).toBe(300);
+
+    const strict = await setup(1, { failIfThrottled: true });
+    withFaults(strict.client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE }]);
+    const error = await strict.producer.put({ data: 'x', partitionKey: 'k' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordThrottledError);
+    expect((error as RecordThrottledError).attempts).toHaveLength(1);
+    expect((error as RecordThrottledError).record).toEqual({ data: 'x', partitionKey: 'k' });
+    expect((error as RecordThrottledError).retriable).toBe(true);
+    await strict.producer.close();
+  });
+
+  it('500s, connection resets and timeouts are retried (at least once delivery)', async () => {
+    const { streamName, client, producer } = await setup(2, { requestTimeoutMs: 300 });
+    const faults = withFaults(client, [
+      { commands: ['PutRecords'], fault: Fault.INTERNAL, times: 2 },
+      { commands: ['PutRecords'], fault: Fault.RESET, times: 2 },
+      { commands: ['PutRecords'], fault: Fault.TIMEOUT, times: 1, afterSend: true },
+      { commands: ['PutRecords'], fault: Fault.DELAY, delayMs: 1_000, times: 1 },
+    ]);
+    const results = await Promise.all(putMany(producer, 200));
+    await producer.close();
+    expect(faults.count()).toBe(6);
+    const codes = new Set(results.flatMap((r) => r.attempts.map((a) => a.errorCode)).filter(Boolean));
+    expect(codes).toEqual(new Set(['InternalFailure', 'ECONNRESET', 'TimeoutError', 'ProducerRequestTimeout']));
+    const read = await readStream(kinesis.kinesisClient, streamName);
+    // The timed-out and the delayed request may both have been stored: duplicates allowed, losses not.
+    expect(new Set(read.map((r) => r.data)).size).toBe(200);
+  });
+
+  it('non-retriable errors fail the records at once with a typed error carrying record and attempts', async () => {
+    const { client, producer } = await setup(1);
+    withFaults(client, [{ commands: ['PutRecords'], fault: { errorName: 'AccessDeniedException', statusCode: 400 } }]);
+    const error = await producer.put({ data: 'secret', partitionKey: 'k' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordRejectedError);
+    expect((error as RecordRejectedError).errorCode).toBe('AccessDeniedException');
+    expect((error as RecordRejectedError).attempts).toHaveLength(1);
+    expect((error as RecordRejectedError).record.data).toBe('secret');
+    await producer.close();
+
+    // A KMS entry-level error in a 200 response.
+    const kms = await setup(1, { aggregationEnabled: false });
+    withFaults(kms.client, [
+      { commands: ['PutRecords'], fault: Fault.PARTIAL, failureRate: 1, partialErrorCode: 'KMSAccessDeniedException' },
+    ]);
+    await expect(kms.producer.put({ data: 'x', partitionKey: 'k' })).rejects.toBeInstanceOf(RecordRejectedError);
+    await kms.producer.close();
+
+    // A stream that does not exist (the real server's answer).
+    const missing = new KinesisProducer({ streamName: 'no-such-stream', kinesisClient: kinesis.createKinesisClient() });
+    const notFound = await missing.put({ data: 'x', partitionKey: 'k' }).catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(RecordRejectedError);
+    expect((notFound as RecordRejectedError).errorCode).toBe('ResourceNotFoundException');
+    await missing.close();
+  });
+
+  it('records that cannot be stored within recordTtlMs fail with RecordExpiredError', async () => {
+    const { client, producer } = await setup(1, { recordTtlMs: 400 });
+    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE }]);
+    const expired: number[] = [];
+    producer.on('producer.record_expired', (e) => expired.push(e.userRecordCount));
+    const started = Date.now();
+    const errors = await Promise.all(putMany(producer, 20).map((p) => p.catch((e: unknown) => e)));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(RecordExpiredError);
+      expect((error as RecordExpiredError).attempts.length).toBeGreaterThan(0);
+      expect((error as RecordExpiredError).errorCode).toBe('ProvisionedThroughputExceededException');
+    }
+    expect(expired.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(producer.metrics().UserRecordExpired).toBe(20);
+    await producer.close();
+  });
+
+  it('close() during retries waits for the retried records; later puts reject', async () => {
+    const { streamName, client, producer } = await setup(2, { retryBaseDelayMs: 100 });
+    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE, times: 3 }]);
+    const promises = putMany(producer, 100);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the first attempts have failed by now
+    await producer.close();
+    expect(producer.outstandingRecords).toBe(0);
+    const results = await Promise.all(promises);
+    expect(results.some((r) => r.attempts.length > 1)).toBe(true);
+    await expect(producer.put({ data: 'late', partitionKey: 'k' })).rejects.toBeInstanceOf(ProducerClosedError);
+    expect(new Set((await readStream(kinesis.kinesisClient, streamName)).map((r) => r.data)).size).toBe(100);
+  });
+
+  it('backpressure holds memory flat while the server is stalled', async () => {
+    const maxOutstandingBytes = 4 * 1024 * 1024;
+    const { client, producer } = await setup(1, {
+      maxOutstandingBytes,
+      maxOutstandingRecords: 10_000,
+      requestTimeoutMs: 10_000,
+      aggregationEnabled: false,
+    });
+    // Every PutRecords hangs 1.5 s: nothing settles while we push.
+    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.DELAY, delayMs: 1_500 }]);
+    const payload = new Uint8Array(10 * 1024);
+    const accepted: Promise<unknown>[] = [];
+    let shed = 0;
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const until = Date.now() + 1_000;
+    // Try to push 10 KiB records as fast as possible for a second (~GBs if nothing held back).
+    while (Date.now() < until) {
+      for (let i = 0; i < 200; i++) {
+        const p = producer.tryPut({ data: new Uint8Array(payload), partitionKey: `k-${i % 10}` });
+        if (p === false) shed++;
+        else accepted.push(p);
+      }
+      peak = Math.max(peak, producer.outstandingBytes);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    expect(shed).toBeGreaterThan(1_000);
+    expect(peak).toBeLessThanOrEqual(maxOutstandingBytes);
+    // What stays alive is bounded by the outstanding limit (plus garbage not yet collected).
+    expect(after - before).toBeLessThan(maxOutstandingBytes * 8);
+    // put() waits instead of growing the buffer.
+    const waiting = producer.put({ data: payload, partitionKey: 'k-late' });
+    expect(producer.waitingRecords).toBe(1);
+    expect(producer.outstandingBytes).toBeLessThanOrEqual(maxOutstandingBytes);
+    await producer.waitForCapacity();
+    await waiting;
+    await Promise.all(accepted);
+    await producer.close();
+  }, 30_000);
+});
