@@ -86,3 +86,12 @@ export class ConsumerStateError extends ConsumerError {
     this.state = state;
   }
 }
+
+/** `ListShards` failed during shard sync (after retries when `retriable`). */
+export class ShardSyncError extends ConsumerError {
+  readonly stream: string;
+  constructor(stream: string, options: KinesisKitErrorOptions = {}) {
+    super(`Shard sync of stream ${stream}: ListShards failed`, options);
+    this.stream = stream;
+  }
+}

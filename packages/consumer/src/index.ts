@@ -1,2 +1,84 @@
 // The public surface of @kinesis-kit/consumer.
-export {};
+
+// --- lease layer (docs/leases.md) ---
+export {
+  ConsumerError,
+  LeaseLostError,
+  LeaseTableError,
+  LeaseTableMismatchError,
+  ShardSyncError,
+} from './errors.js';
+export { DynamoDBLeaseTable, isRetriableAwsError } from './lease/DynamoDBLeaseTable.js';
+export type { Lease, LeaseHashKeyRange } from './lease/Lease.js';
+export { newLease } from './lease/Lease.js';
+export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinator.js';
+export { LeaseCoordinator } from './lease/LeaseCoordinator.js';
+export type { RenewResult } from './lease/LeaseRenewer.js';
+export { LeaseLostReason } from './lease/LeaseRenewer.js';
+export type { CheckpointUpdate, LeaseTable } from './lease/LeaseTable.js';
+export type { TakenLease, TakeResult } from './lease/LeaseTaker.js';
+export type { LeaseCoordinatorOptions, ResolvedLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
+export { DEFAULT_LEASE_COORDINATOR_OPTIONS, resolveLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
+export type { LeaseItem } from './lease/leaseSerializer.js';
+export { fromLeaseItem, LEASE_ENTITY_TYPE, LeaseAttribute, toLeaseItem } from './lease/leaseSerializer.js';
+export type { DynamoDBLeaseTableOptions } from './lease/leaseTableOptions.js';
+export { DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, LeaseTableBillingMode } from './lease/leaseTableOptions.js';
+export type { ExtendedSequenceNumber } from './sequence/ExtendedSequenceNumber.js';
+export {
+  AT_TIMESTAMP,
+  compareExtendedSequenceNumbers,
+  extendedSequenceNumber,
+  isSentinelCheckpoint,
+  isShardEnd,
+  isValidExtendedSequenceNumber,
+  LATEST,
+  SentinelCheckpoint,
+  SHARD_END,
+  TRIM_HORIZON,
+} from './sequence/ExtendedSequenceNumber.js';
+export type { LeasePlan } from './shardSync/ShardGraph.js';
+export { InitialPosition, planLeases } from './shardSync/ShardGraph.js';
+export type { ChildShardInfo, ShardSyncerOptions, SyncResult } from './shardSync/ShardSyncer.js';
+export { ShardSyncer } from './shardSync/ShardSyncer.js';
+// --- end lease layer ---
+
+// --- worker (docs/consumer.md) ---
+export type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './checkpoint/RecordCheckpointer.js';
+export { ConsumerStateError, FetcherClosedError, InvalidCheckpointError } from './errors.js';
+export type { ConsumerEvents } from './events.js';
+export { ProcessorErrorAction } from './events.js';
+export type { PollingFetcherOptions } from './fetch/PollingFetcher.js';
+export { PollingFetcher } from './fetch/PollingFetcher.js';
+export type {
+  ConsumerRecord,
+  FetcherStart,
+  FetchResult,
+  RecordsFetcher,
+  RecordsFetcherFactory,
+} from './fetch/RecordsFetcher.js';
+export { ConsumerState, KinesisConsumer } from './KinesisConsumer.js';
+export type { ConsumerMetricsSnapshot, ShardMetrics } from './metrics/ConsumerMetrics.js';
+export type {
+  InitialPositionOption,
+  KinesisConsumerOptions,
+  ResolvedKinesisConsumerOptions,
+} from './options.js';
+export { DEFAULT_KINESIS_CONSUMER_OPTIONS, resolveKinesisConsumerOptions } from './options.js';
+export type {
+  AutoCheckpointOptions,
+  EachBatchHandler,
+  EachBatchPayload,
+  EachRecordHandler,
+} from './processor/HandlerProcessor.js';
+export type {
+  InitializeInput,
+  LeaseLostInput,
+  Position,
+  ProcessRecordsInput,
+  RecordProcessor,
+  RecordProcessorFactory,
+  ShardEndedInput,
+  ShutdownRequestedInput,
+} from './processor/RecordProcessor.js';
+export { ShardRunnerState, ShutdownReason } from './runner/states.js';
+// --- end worker ---

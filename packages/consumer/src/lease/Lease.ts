@@ -1,0 +1,53 @@
+import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
+
+/** A shard's hash key range, as the decimal strings the KCL stores (`startingHashKey`, `endingHashKey`). */
+export interface LeaseHashKeyRange {
+  readonly startingHashKey: string;
+  readonly endingHashKey: string;
+}
+
+/**
+ * One shard's lease, field for field the Java KCL's `Lease` (see docs/leases.md for the item layout).
+ * Values are snapshots: the coordinator hands out copies, never its live state.
+ */
+export interface Lease {
+  /** The shard id (single-stream KCL tables key leases by shard id). */
+  readonly leaseKey: string;
+  /** The worker holding the lease; `undefined` when nobody does. */
+  readonly leaseOwner: string | undefined;
+  /** Bumped by every renewal, take, release and checkpoint; every ownership write is conditional on it. */
+  readonly leaseCounter: number;
+  /** Where processing resumes: a sequence number or a sentinel (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`). */
+  readonly checkpoint: ExtendedSequenceNumber;
+  /** A two-phase checkpoint in progress (KCL `prepareCheckpoint`). */
+  readonly pendingCheckpoint?: ExtendedSequenceNumber;
+  /** Owner changes since the last checkpoint (a shard that keeps moving without progress is visible here). */
+  readonly ownerSwitchesSinceCheckpoint: number;
+  /** Parent shards (two after a merge); the shard starts only once every parent's checkpoint is `SHARD_END`. */
+  readonly parentShardIds: readonly string[];
+  /** Children, recorded when the shard ended. */
+  readonly childShardIds: readonly string[];
+  readonly hashKeyRange?: LeaseHashKeyRange;
+  /** KCL 3 graceful handoff: the worker that must still checkpoint before `leaseOwner` may start. */
+  readonly checkpointOwner?: string;
+  /** KCL 3 throughput statistic, kept as read (never written by kinesis-kit). */
+  readonly throughputKBps?: number;
+}
+
+/** A new lease for a shard nobody has processed yet. */
+export function newLease(
+  leaseKey: string,
+  checkpoint: ExtendedSequenceNumber,
+  fields: { parentShardIds?: readonly string[]; hashKeyRange?: LeaseHashKeyRange } = {},
+): Lease {
+  return {
+    leaseKey,
+    leaseOwner: undefined,
+    leaseCounter: 0,
+    checkpoint,
+    ownerSwitchesSinceCheckpoint: 0,
+    parentShardIds: fields.parentShardIds ?? [],
+    childShardIds: [],
+    ...(fields.hashKeyRange === undefined ? {} : { hashKeyRange: fields.hashKeyRange }),
+  };
+}

@@ -1,0 +1,96 @@
+import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import type { ShardSyncer } from '../shardSync/ShardSyncer.js';
+import type { LeaseTable } from './LeaseTable.js';
+
+export interface LeaseCoordinatorOptions {
+  leaseTable: LeaseTable;
+  /** Unique per running worker (two processes must never share one). */
+  workerId: string;
+  /** Discovers shards and creates their leases; without it, only existing leases are coordinated. */
+  shardSyncer?: ShardSyncer;
+  /**
+   * A lease whose counter has not moved for this long may be taken by another worker; a worker whose renewals
+   * fail for this long stops processing. The KCL's `failoverTimeMillis`. @default 10_000
+   */
+  failoverTimeMs?: number;
+  /** Heartbeat period of held leases. @default failoverTimeMs / 2 (failed renewals retry every failoverTimeMs / 20) */
+  renewalIntervalMs?: number;
+  /**
+   * Fleet-wide taking cadence: each worker scans the table every `takingIntervalMs × live workers` (so the
+   * fleet as a whole scans about once per `takingIntervalMs`), on a staggered phase, and additionally exactly
+   * when a lease it watches could have expired. Bounded to [takingIntervalMs, failoverTimeMs − renewalIntervalMs
+   * − takingIntervalMs]. @default 1_000
+   */
+  takingIntervalMs?: number;
+  /** @default Infinity */
+  maxLeasesForWorker?: number;
+  /** @default 1 */
+  maxLeasesToStealAtOneTime?: number;
+  /** Period of shard discovery, run by one worker (the lowest live worker id). @default 60_000 */
+  shardSyncIntervalMs?: number;
+  /** @default silentLogger() */
+  logger?: Logger;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default Math.random */
+  random?: () => number;
+}
+
+export interface ResolvedLeaseCoordinatorOptions
+  extends Readonly<Required<Omit<LeaseCoordinatorOptions, 'shardSyncer'>>> {
+  readonly shardSyncer: ShardSyncer | undefined;
+}
+
+export const DEFAULT_LEASE_COORDINATOR_OPTIONS = Object.freeze({
+  failoverTimeMs: 10_000,
+  takingIntervalMs: 1_000,
+  maxLeasesForWorker: Number.POSITIVE_INFINITY,
+  maxLeasesToStealAtOneTime: 1,
+  shardSyncIntervalMs: 60_000,
+});
+
+export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions): ResolvedLeaseCoordinatorOptions {
+  const failoverTimeMs = options.failoverTimeMs ?? DEFAULT_LEASE_COORDINATOR_OPTIONS.failoverTimeMs;
+  positiveInteger('failoverTimeMs', failoverTimeMs, 100);
+  const renewalIntervalMs = options.renewalIntervalMs ?? Math.floor(failoverTimeMs / 2);
+  positiveInteger('renewalIntervalMs', renewalIntervalMs, 1);
+  if (renewalIntervalMs >= failoverTimeMs) {
+    throw new InvalidOptionError(
+      'renewalIntervalMs',
+      `less than failoverTimeMs (${failoverTimeMs})`,
+      renewalIntervalMs,
+    );
+  }
+  const resolved: ResolvedLeaseCoordinatorOptions = {
+    ...DEFAULT_LEASE_COORDINATOR_OPTIONS,
+    logger: options.logger ?? silentLogger(),
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    ...options,
+    shardSyncer: options.shardSyncer,
+    failoverTimeMs,
+    renewalIntervalMs,
+  };
+  if (typeof resolved.workerId !== 'string' || resolved.workerId.length === 0) {
+    throw new InvalidOptionError('workerId', 'a non-empty string', resolved.workerId);
+  }
+  if (typeof resolved.leaseTable?.listLeases !== 'function') {
+    throw new InvalidOptionError('leaseTable', 'a LeaseTable', resolved.leaseTable);
+  }
+  positiveInteger('takingIntervalMs', resolved.takingIntervalMs, 10);
+  positiveInteger('maxLeasesToStealAtOneTime', resolved.maxLeasesToStealAtOneTime, 0);
+  positiveInteger('shardSyncIntervalMs', resolved.shardSyncIntervalMs, 10);
+  if (
+    resolved.maxLeasesForWorker !== Number.POSITIVE_INFINITY &&
+    !(Number.isInteger(resolved.maxLeasesForWorker) && resolved.maxLeasesForWorker >= 1)
+  ) {
+    throw new InvalidOptionError('maxLeasesForWorker', 'a positive integer or Infinity', resolved.maxLeasesForWorker);
+  }
+  return Object.freeze(resolved);
+}
+
+function positiveInteger(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(name, `an integer ≥ ${min}`, value);
+  }
+}

@@ -1,0 +1,67 @@
+import type { DynamoDBClient, Tag } from '@aws-sdk/client-dynamodb';
+import { InvalidOptionError, type Logger, silentLogger } from '@kinesis-kit/commons';
+
+/** How the lease table is billed when kinesis-kit creates it. */
+export const LeaseTableBillingMode = {
+  PAY_PER_REQUEST: 'PAY_PER_REQUEST',
+  PROVISIONED: 'PROVISIONED',
+} as const;
+export type LeaseTableBillingMode = (typeof LeaseTableBillingMode)[keyof typeof LeaseTableBillingMode];
+
+export interface DynamoDBLeaseTableOptions {
+  dynamoDbClient: DynamoDBClient;
+  /** The table; the KCL names it after the application (`applicationName`). */
+  tableName: string;
+  /** Create the table when it does not exist. @default true */
+  createIfMissing?: boolean;
+  /** @default 'PAY_PER_REQUEST' (on-demand, as the KCL 2.x/3.x default) */
+  billingMode?: LeaseTableBillingMode;
+  /** Provisioned read capacity (PROVISIONED only). @default 10 */
+  readCapacityUnits?: number;
+  /** Provisioned write capacity (PROVISIONED only). @default 10 */
+  writeCapacityUnits?: number;
+  /** @default false */
+  deletionProtection?: boolean;
+  /** Tags for a created table. @default [] */
+  tags?: readonly Tag[];
+  /** How long to wait for a created (or CREATING) table to become ACTIVE. @default 120_000 */
+  tableActiveTimeoutMs?: number;
+  /** @default silentLogger() */
+  logger?: Logger;
+}
+
+export type ResolvedDynamoDBLeaseTableOptions = Readonly<
+  Required<Omit<DynamoDBLeaseTableOptions, 'tags'>> & { tags: readonly Tag[] }
+>;
+
+export const DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS = Object.freeze({
+  createIfMissing: true,
+  billingMode: LeaseTableBillingMode.PAY_PER_REQUEST,
+  readCapacityUnits: 10,
+  writeCapacityUnits: 10,
+  deletionProtection: false,
+  tags: Object.freeze([]) as readonly Tag[],
+  tableActiveTimeoutMs: 120_000,
+});
+
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+export function resolveDynamoDBLeaseTableOptions(
+  options: DynamoDBLeaseTableOptions,
+): ResolvedDynamoDBLeaseTableOptions {
+  const resolved = { ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, logger: silentLogger(), ...options };
+  if (typeof resolved.dynamoDbClient?.send !== 'function') {
+    throw new InvalidOptionError('dynamoDbClient', 'a DynamoDBClient', resolved.dynamoDbClient);
+  }
+  if (typeof resolved.tableName !== 'string' || !TABLE_NAME.test(resolved.tableName)) {
+    throw new InvalidOptionError('tableName', 'a DynamoDB table name (3-255 of [a-zA-Z0-9_.-])', resolved.tableName);
+  }
+  if (!Object.values(LeaseTableBillingMode).includes(resolved.billingMode)) {
+    throw new InvalidOptionError('billingMode', "'PAY_PER_REQUEST' or 'PROVISIONED'", resolved.billingMode);
+  }
+  for (const key of ['readCapacityUnits', 'writeCapacityUnits', 'tableActiveTimeoutMs'] as const) {
+    const value = resolved[key];
+    if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(key, 'a positive integer', value);
+  }
+  return Object.freeze(resolved);
+}

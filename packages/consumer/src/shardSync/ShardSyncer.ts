@@ -1,0 +1,133 @@
+import {
+  type KinesisClient,
+  ListShardsCommand,
+  type ListShardsCommandInput,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import { backoffDelay, type Logger, sleep } from '@kinesis-kit/commons';
+import { ShardSyncError } from '../errors.js';
+import { type Lease, newLease } from '../lease/Lease.js';
+import type { LeaseTable } from '../lease/LeaseTable.js';
+import { TRIM_HORIZON } from '../sequence/ExtendedSequenceNumber.js';
+import { type InitialPosition, planLeases } from './ShardGraph.js';
+
+/** A child shard as `GetRecords`/`SubscribeToShard` report it at a shard's end. */
+export interface ChildShardInfo {
+  ShardId?: string | undefined;
+  ParentShards?: string[] | undefined;
+  HashKeyRange?: { StartingHashKey?: string | undefined; EndingHashKey?: string | undefined } | undefined;
+}
+
+export interface ShardSyncerOptions {
+  kinesisClient: KinesisClient;
+  /** One of `streamName` / `streamArn`. */
+  streamName?: string;
+  streamArn?: string;
+  leaseTable: LeaseTable;
+  /** For shards nobody processed yet; a `{ timestamp }` is stored as the `AT_TIMESTAMP` sentinel (the reader keeps the date). */
+  initialPosition: InitialPosition | { timestamp: Date };
+  logger: Logger;
+  /** Attempts per ListShards page on throttling/5xx. @default 5 */
+  maxListShardsAttempts?: number;
+}
+
+/** What one sync changed. */
+export interface SyncResult {
+  shardCount: number;
+  created: string[];
+  removed: string[];
+}
+
+/**
+ * Shard discovery (`syncOnce`): list every shard (paginated `ListShards`), then create the leases
+ * `planLeases` asks for and remove those of shards gone past retention. Creation is `attribute_not_exists`,
+ * deletion conditional on the counter read, so concurrent syncs on several workers are harmless.
+ */
+export class ShardSyncer {
+  readonly #o: ShardSyncerOptions;
+  readonly #logger: Logger;
+
+  constructor(options: ShardSyncerOptions) {
+    if ((options.streamName === undefined) === (options.streamArn === undefined)) {
+      throw new TypeError('ShardSyncer needs exactly one of streamName / streamArn');
+    }
+    this.#o = options;
+    this.#logger = options.logger.child({ component: 'ShardSyncer' });
+  }
+
+  async syncOnce(knownLeases?: readonly Lease[]): Promise<SyncResult> {
+    const shards = await this.listShards();
+    const leaseList = knownLeases ?? (await this.#o.leaseTable.listLeases());
+    const leases = new Map(leaseList.map((l) => [l.leaseKey, l]));
+    const position = typeof this.#o.initialPosition === 'string' ? this.#o.initialPosition : 'AT_TIMESTAMP';
+    const plan = planLeases(shards, leases, position);
+    const created: string[] = [];
+    for (const lease of plan.create) {
+      if (await this.#o.leaseTable.createLeaseIfNotExists(lease)) created.push(lease.leaseKey);
+    }
+    const removed: string[] = [];
+    for (const lease of plan.remove) {
+      if (await this.#o.leaseTable.deleteLease(lease.leaseKey, lease.leaseCounter)) removed.push(lease.leaseKey);
+    }
+    if (created.length > 0 || removed.length > 0) {
+      this.#logger.info({ created, removed, shardCount: shards.length }, 'shard sync changed leases');
+    }
+    return { shardCount: shards.length, created, removed };
+  }
+
+  /**
+   * Leases for a finished shard's children, from the `ChildShards` its last read returned: `TRIM_HORIZON`, so
+   * nothing is lost; they start once every parent is at `SHARD_END`. Returns the child shard ids.
+   */
+  async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const child of childShards) {
+      if (!child.ShardId) continue;
+      ids.push(child.ShardId);
+      const start = child.HashKeyRange?.StartingHashKey;
+      const end = child.HashKeyRange?.EndingHashKey;
+      await this.#o.leaseTable.createLeaseIfNotExists(
+        newLease(child.ShardId, TRIM_HORIZON, {
+          parentShardIds: child.ParentShards ?? [],
+          ...(start && end ? { hashKeyRange: { startingHashKey: start, endingHashKey: end } } : {}),
+        }),
+      );
+    }
+    return ids;
+  }
+
+  /** Every shard of the stream, open and closed (within retention). */
+  async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const input: ListShardsCommandInput =
+        nextToken !== undefined
+          ? { NextToken: nextToken }
+          : this.#o.streamArn !== undefined
+            ? { StreamARN: this.#o.streamArn }
+            : { StreamName: this.#o.streamName };
+      const page = await this.#listShardsPage(input);
+      shards.push(...(page.Shards ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    return shards;
+  }
+
+  async #listShardsPage(input: ListShardsCommandInput) {
+    const attempts = this.#o.maxListShardsAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#o.kinesisClient.send(new ListShardsCommand(input));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+        const retriable = name === 'LimitExceededException' || name === 'ThrottlingException' || status >= 500;
+        if (!retriable || attempt >= attempts) {
+          throw new ShardSyncError(this.#o.streamName ?? this.#o.streamArn ?? '', { cause: error, retriable });
+        }
+        await sleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }));
+      }
+    }
+  }
+}

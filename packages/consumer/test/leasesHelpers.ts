@@ -1,0 +1,94 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  DynamoDBLeaseTable,
+  type InitialPosition,
+  type Lease,
+  LeaseCoordinator,
+  type LeaseCoordinatorOptions,
+  ShardSyncer,
+} from '@kinesis-kit/consumer';
+
+let tableCounter = 0;
+/** A unique table name per test. */
+export function uniqueName(prefix: string): string {
+  tableCounter++;
+  return `${prefix}-${Date.now().toString(36)}-${tableCounter}`;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly coordinator: LeaseCoordinator;
+  readonly table: DynamoDBLeaseTable;
+  readonly gained: string[];
+  readonly lost: string[];
+}
+
+/** A coordinator with its own lease-table instance (and so its own client when given one). */
+export function makeWorker(
+  id: string,
+  options: {
+    dynamoDbClient: DynamoDBClient;
+    tableName: string;
+    kinesisClient?: KinesisClient;
+    streamName?: string;
+    initialPosition?: InitialPosition;
+  } & Partial<Omit<LeaseCoordinatorOptions, 'leaseTable' | 'workerId'>>,
+): Worker {
+  const { dynamoDbClient, tableName, kinesisClient, streamName, initialPosition, ...rest } = options;
+  const table = new DynamoDBLeaseTable({ dynamoDbClient, tableName });
+  const shardSyncer =
+    kinesisClient !== undefined && streamName !== undefined
+      ? new ShardSyncer({
+          kinesisClient,
+          streamName,
+          leaseTable: table,
+          initialPosition: initialPosition ?? 'TRIM_HORIZON',
+          logger: silent,
+        })
+      : undefined;
+  const coordinator = new LeaseCoordinator({
+    failoverTimeMs: 3_000,
+    takingIntervalMs: 300,
+    ...rest,
+    leaseTable: table,
+    workerId: id,
+    ...(shardSyncer === undefined ? {} : { shardSyncer }),
+  });
+  const worker: Worker = { id, coordinator, table, gained: [], lost: [] };
+  coordinator.on('lease_gained', (lease: Lease) => worker.gained.push(lease.leaseKey));
+  coordinator.on('lease_lost', (lease: Lease) => worker.lost.push(lease.leaseKey));
+  return worker;
+}
+
+const noop = () => undefined;
+const silent = {
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+  trace: noop,
+  child: () => silent,
+};
+
+/** Owner per lease key, as the table says (strongly consistent reads not needed: one client, dynalite). */
+export async function ownership(table: DynamoDBLeaseTable): Promise<Map<string, string | undefined>> {
+  const leases = await table.listLeases();
+  return new Map(leases.map((l) => [l.leaseKey, l.leaseOwner]));
+}
+
+export function countsByOwner(owners: ReadonlyMap<string, string | undefined>): number[] {
+  const counts = new Map<string, number>();
+  for (const owner of owners.values()) if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return [...counts.values()].sort((a, b) => b - a);
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
