@@ -7,7 +7,7 @@ import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from 
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 
 /** Where a shard without a checkpoint starts. */
-export type InitialPosition = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
+export type InitialPositionOption = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
 
 /**
  * Options of `KinesisConsumer`. Give exactly one of `processor`, `eachBatch`, `eachRecord`; and `streamName` or
@@ -31,7 +31,7 @@ export interface KinesisConsumerOptions {
   /** @default systemClock */
   clock?: Clock | undefined;
   /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
-  initialPosition?: InitialPosition | undefined;
+  initialPosition?: InitialPositionOption | undefined;
 
   /** KCL-shaped processor factory, one processor per shard lease. */
   processor?: RecordProcessorFactory | undefined;
@@ -89,7 +89,7 @@ export interface ResolvedKinesisConsumerOptions {
   dynamoDbClient: DynamoDBClient | undefined;
   logger: Logger;
   clock: Clock;
-  initialPosition: InitialPosition;
+  initialPosition: InitialPositionOption;
   processor: RecordProcessorFactory | undefined;
   eachBatch: EachBatchHandler | undefined;
   eachRecord: EachRecordHandler | undefined;

@@ -230,21 +230,7 @@ export class PollingFetcher implements RecordsFetcher {
       if (lastRecord !== undefined) this.#skipUpTo = undefined;
     }
     const shardEnded = output.NextShardIterator === undefined || output.NextShardIterator === null;
-    let childShards: ChildShardInfo[] | undefined;
-    if (shardEnded && output.ChildShards !== undefined) {
-      childShards = output.ChildShards.map((child) => ({
-        shardId: child.ShardId ?? '',
-        parentShardIds: child.ParentShards ?? [],
-        ...(child.HashKeyRange?.StartingHashKey !== undefined && child.HashKeyRange.EndingHashKey !== undefined
-          ? {
-              hashKeyRange: {
-                startingHashKey: child.HashKeyRange.StartingHashKey,
-                endingHashKey: child.HashKeyRange.EndingHashKey,
-              },
-            }
-          : {}),
-      }));
-    }
+    const childShards: ChildShardInfo[] | undefined = shardEnded ? output.ChildShards : undefined;
     return {
       records,
       millisBehindLatest: output.MillisBehindLatest,

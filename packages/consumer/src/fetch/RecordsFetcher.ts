@@ -1,14 +1,11 @@
 import type { DeaggregatedRecord } from '@kinesis-kit/aggregation';
+import type { ChildShardInfo } from '../shardSync/ShardSyncer.js';
 
 /** A user record as the processor receives it: deaggregated, with its Kinesis position. */
 export type ConsumerRecord = DeaggregatedRecord;
 
-/** A child shard reported by `GetRecords` when its parent is read to the end. */
-export interface ChildShardInfo {
-  shardId: string;
-  parentShardIds: string[];
-  hashKeyRange?: { startingHashKey: string; endingHashKey: string };
-}
+/** A child shard as `GetRecords` reports it when its parent is read to the end (the SDK's `ChildShard`). */
+export type { ChildShardInfo } from '../shardSync/ShardSyncer.js';
 
 /** One batch: the records of one `GetRecords` call (deaggregated, filtered), and where the shard stands. */
 export interface FetchResult {

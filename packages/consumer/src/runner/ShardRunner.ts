@@ -321,7 +321,9 @@ export class ShardRunner {
     if (ok) {
       this.#o.events.emit('consumer.shard_ended', {
         shardId: this.#shardId,
-        childShardIds: (result.childShards ?? []).map((child) => child.shardId),
+        childShardIds: (result.childShards ?? []).flatMap((child) =>
+          child.ShardId === undefined ? [] : [child.ShardId],
+        ),
       });
     }
     return ok;

@@ -1,0 +1,195 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { type Listener, type Logger, TypedEmitter } from '@kinesis-kit/commons';
+import PQueue from 'p-queue';
+import { ConsumerStateError } from './errors.js';
+import type { ConsumerEvents } from './events.js';
+import { PollingFetcher } from './fetch/PollingFetcher.js';
+import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
+import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
+import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
+import { ConsumerMetrics, type ConsumerMetricsSnapshot } from './metrics/ConsumerMetrics.js';
+import {
+  type KinesisConsumerOptions,
+  type ResolvedKinesisConsumerOptions,
+  resolveKinesisConsumerOptions,
+} from './options.js';
+import { HandlerProcessor } from './processor/HandlerProcessor.js';
+import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
+import { type RunnerLease, ShardRunner } from './runner/ShardRunner.js';
+import { Scheduler } from './scheduler/Scheduler.js';
+import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
+import { ShardSyncer } from './shardSync/ShardSyncer.js';
+
+/** Lifecycle of a {@link KinesisConsumer}. */
+export const ConsumerState = {
+  CREATED: 'created',
+  STARTING: 'starting',
+  RUNNING: 'running',
+  STOPPING: 'stopping',
+  STOPPED: 'stopped',
+} as const;
+export type ConsumerState = (typeof ConsumerState)[keyof typeof ConsumerState];
+
+/**
+ * A worker: takes shard leases from the application's DynamoDB lease table, reads every shard it holds, hands
+ * the records to the processor in order, checkpoints, and hands its shards over on `stop()`.
+ */
+export class KinesisConsumer {
+  readonly #o: ResolvedKinesisConsumerOptions;
+  readonly #logger: Logger;
+  readonly #events: TypedEmitter<ConsumerEvents>;
+  readonly #metrics: ConsumerMetrics;
+  #state: ConsumerState = ConsumerState.CREATED;
+  #coordinator: LeaseCoordinator | undefined;
+  #scheduler: Scheduler | undefined;
+  #leaseLayer: WorkerLeaseLayer | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: KinesisConsumerOptions) {
+    this.#o = resolveKinesisConsumerOptions(options);
+    this.#logger = this.#o.logger.child({ component: 'KinesisConsumer', workerId: this.#o.workerId });
+    this.#events = new TypedEmitter<ConsumerEvents>(this.#logger);
+    this.#metrics = new ConsumerMetrics(this.#o.clock);
+  }
+
+  get workerId(): string {
+    return this.#o.workerId;
+  }
+
+  get state(): ConsumerState {
+    return this.#state;
+  }
+
+  /** Subscribes to an instrumentation event; returns the unsubscribe function. */
+  on<E extends keyof ConsumerEvents>(event: E, listener: Listener<ConsumerEvents[E]>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Records/s, lag and state per shard held now. */
+  metrics(): ConsumerMetricsSnapshot {
+    return this.#metrics.snapshot();
+  }
+
+  /** Creates the lease table if needed, syncs shards, and starts taking leases and processing. */
+  async start(): Promise<void> {
+    if (this.#state !== ConsumerState.CREATED) throw new ConsumerStateError('start', this.#state);
+    this.#state = ConsumerState.STARTING;
+    const o = this.#o;
+    const kinesisClient = o.kinesisClient ?? new KinesisClient({});
+    const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
+    const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
+    const leaseTable = new DynamoDBLeaseTable({ dynamoDbClient, tableName: o.leaseTableName, logger: o.logger });
+    await leaseTable.initialize();
+    const shardSyncer = new ShardSyncer({
+      kinesisClient,
+      ...stream,
+      leaseTable,
+      initialPosition: typeof o.initialPosition === 'object' ? 'AT_TIMESTAMP' : o.initialPosition,
+      logger: o.logger,
+    });
+    const coordinator = new LeaseCoordinator({
+      ...o.leaseOptions,
+      leaseTable,
+      shardSyncer,
+      workerId: o.workerId,
+      failoverTimeMs: o.failoverTimeMs,
+      logger: o.logger,
+      clock: o.clock,
+    });
+    this.#coordinator = coordinator;
+    const leaseLayer = new WorkerLeaseLayer(coordinator);
+    this.#leaseLayer = leaseLayer;
+    const fetcherFactory: RecordsFetcherFactory = (start) =>
+      new PollingFetcher(start, {
+        kinesisClient,
+        streamName: o.streamName,
+        streamArn: o.streamArn,
+        maxRecords: o.maxRecords,
+        idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
+        minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
+        retryBaseDelayMs: o.fetchRetryBaseDelayMs,
+        retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        logger: o.logger,
+        clock: o.clock,
+        events: this.#events,
+      });
+    const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
+    const processorFactory = this.#processorFactory();
+    const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
+    this.#scheduler = new Scheduler({
+      leases: leaseLayer,
+      createRunner: (lease: RunnerLease) =>
+        new ShardRunner({
+          lease,
+          leases: leaseLayer,
+          processorFactory,
+          fetcherFactory,
+          limiter,
+          initialTimestamp,
+          onProcessorError: o.onProcessorError,
+          processorRetryBaseDelayMs: o.processorRetryBaseDelayMs,
+          processorRetryMaxDelayMs: o.processorRetryMaxDelayMs,
+          parentShardPollIntervalMs: o.parentShardPollIntervalMs,
+          events: this.#events,
+          metrics: this.#metrics,
+          logger: o.logger,
+          clock: o.clock,
+        }),
+      tickMs: o.schedulerTickMs,
+      events: this.#events,
+      metrics: this.#metrics,
+      logger: o.logger,
+      clock: o.clock,
+    });
+    await coordinator.start();
+    this.#scheduler.start();
+    this.#state = ConsumerState.RUNNING;
+    this.#logger.info('consumer started');
+    this.#events.emit('consumer.started', { workerId: o.workerId });
+  }
+
+  /**
+   * Graceful stop: no new leases or fetches; in-flight batches finish; each processor gets `shutdownRequested`
+   * (and checkpoints); leases are released so other workers take them at once. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const startedAt = this.#o.clock.now();
+    const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
+    this.#state = ConsumerState.STOPPING;
+    // Runners first (each checkpoints and releases its lease) while the coordinator still renews; then the loops;
+    // then whatever was taken meanwhile goes back too.
+    await this.#scheduler?.stop();
+    await this.#coordinator?.stop();
+    await this.#leaseLayer?.releaseRemaining();
+    this.#state = ConsumerState.STOPPED;
+    if (wasRunning) {
+      this.#logger.info('consumer stopped');
+      this.#events.emit('consumer.stopped', {
+        workerId: this.#o.workerId,
+        durationMs: this.#o.clock.now() - startedAt,
+      });
+    }
+  }
+
+  #processorFactory(): RecordProcessorFactory {
+    const o = this.#o;
+    if (o.processor !== undefined) return o.processor;
+    return () =>
+      new HandlerProcessor({
+        eachBatch: o.eachBatch,
+        eachRecord: o.eachRecord,
+        autoCheckpoint: o.autoCheckpoint,
+        clock: o.clock,
+        onCheckpointError: (error) => {
+          this.#logger.warn({ err: error }, 'automatic checkpoint failed; the next one covers it');
+          this.#events.emit('consumer.error', { error, context: 'auto_checkpoint' });
+        },
+      });
+  }
+}

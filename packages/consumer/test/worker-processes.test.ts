@@ -1,0 +1,146 @@
+// Workers as separate OS processes (the BUILT package: run `node scripts/build.mjs` or tsc -b first) over
+// kinesis-local + dynalite: crash (kill -9) and graceful stop with a steady producer.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putNumbered } from './fixtures/streamData.js';
+import { checkDeliveries, type Line, readLines, spawnWorker, type WorkerProcess } from './fixtures/workerProcesses.js';
+
+let aws: LocalAws;
+const dir = mkdtempSync(path.join(tmpdir(), 'kk-workers-'));
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await aws?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Puts `count` numbered records, `perTick` every `everyMs`, in order. */
+async function produce(stream: string, count: number, perTick: number, everyMs: number) {
+  for (let n = 0; n < count; n += perTick) {
+    const started = Date.now();
+    await putNumbered(aws.kinesis.kinesisClient, stream, n, Math.min(perTick, count - n));
+    await sleep(Math.max(0, everyMs - (Date.now() - started)));
+  }
+}
+
+function allLines(files: string[]): Line[] {
+  return files.flatMap((file) => readLines(file));
+}
+
+async function waitForAll(files: string[], total: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { missing } = checkDeliveries(allLines(files), total);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`${missing.length} records never processed, e.g. ${missing.slice(0, 5)}`);
+    await sleep(250);
+  }
+}
+
+/** Waits until no lease changed hands for `quietMs` and every shard is held. */
+async function waitForStableLeases(files: string[], shards: number, quietMs: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const changes = allLines(files).filter((l) => l.type === 'gained' || l.type === 'lost');
+    const held = new Map<string, string>();
+    for (const c of changes.sort((a, b) => a.t - b.t)) {
+      if (c.type === 'gained') held.set(c.shardId!, c.w);
+      else if (held.get(c.shardId!) === c.w) held.delete(c.shardId!);
+    }
+    const last = Math.max(0, ...changes.map((c) => c.t));
+    if (held.size === shards && Date.now() - last >= quietMs) return held;
+    if (Date.now() > deadline) throw new Error('leases never settled');
+    await sleep(200);
+  }
+}
+
+describe('workers as OS processes', () => {
+  it('kill -9 of one of 3 workers on 4 shards mid-stream: nothing lost, duplicates only after its checkpoints, order kept', async () => {
+    // Prepare
+    const stream = 'procs-kill';
+    await aws.kinesis.createStream(stream, 4);
+    const files = [0, 1, 2].map((i) => path.join(dir, `kill-${i}.jsonl`));
+    for (let i = 0; i < 3; i++)
+      workers.push(await spawnWorker(aws, { id: `kill-w${i}`, stream, app: 'kk-kill', out: files[i]! }));
+    const [victim] = workers.slice(-3);
+    // Act: a steady producer (20 records / 100 ms) for ~8 s; kill -9 the first worker after ~3 s.
+    const total = 1_600;
+    const producing = produce(stream, total, 20, 100);
+    await sleep(3_000);
+    victim!.child.kill('SIGKILL');
+    await victim!.exited;
+    await producing;
+    await waitForAll(files, total, 30_000);
+    // Assess
+    const lines = allLines(files);
+    const { duplicates, missing } = checkDeliveries(lines, total);
+    expect(missing).toEqual([]);
+    const victimShards = new Set(lines.filter((l) => l.w === 'kill-w0' && l.type === 'gained').map((l) => l.shardId));
+    expect(victimShards.size).toBeGreaterThan(0);
+    // Survivors took over the victim's shards.
+    const survivorsGained = new Set(
+      lines.filter((l) => l.w !== 'kill-w0' && l.type === 'gained').map((l) => l.shardId),
+    );
+    for (const shardId of victimShards) expect(survivorsGained.has(shardId)).toBe(true);
+    console.log(`kill -9: ${total} records, ${duplicates} duplicate deliveries`);
+    for (const w of workers.slice(-2)) w.child.kill('SIGTERM');
+    await Promise.all(workers.slice(-2).map((w) => w.exited));
+  });
+
+  it('graceful stop of one worker: its shards continue elsewhere within about one lease cycle, no duplicates', async () => {
+    // Prepare
+    const stream = 'procs-stop';
+    await aws.kinesis.createStream(stream, 4);
+    const files = [0, 1, 2].map((i) => path.join(dir, `stop-${i}.jsonl`));
+    const mine: WorkerProcess[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await spawnWorker(aws, { id: `stop-w${i}`, stream, app: 'kk-stop', out: files[i]! });
+      workers.push(w);
+      mine.push(w);
+    }
+    const owners = await waitForStableLeases(files, 4, 2_500);
+    // The worker holding the most shards goes.
+    const counts = new Map<string, number>();
+    for (const w of owners.values()) counts.set(w, (counts.get(w) ?? 0) + 1);
+    const leavingId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    const leaving = mine.find((w) => w.id === leavingId)!;
+    const itsShards = [...owners.entries()].filter(([, w]) => w === leavingId).map(([s]) => s);
+    // Act
+    const total = 800;
+    const producing = produce(stream, total, 20, 100);
+    await sleep(1_500);
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exited).toBe(0);
+    await producing;
+    await waitForAll(files, total, 30_000);
+    // Assess
+    const lines = allLines(files);
+    const { duplicates, missing } = checkDeliveries(lines, total);
+    expect(missing).toEqual([]);
+    expect(duplicates).toBe(0);
+    const stopped = lines.find((l) => l.w === leavingId && l.type === 'stopped')!;
+    const stopping = lines.find((l) => l.w === leavingId && l.type === 'stopping')!;
+    for (const shardId of itsShards) {
+      const next = lines.find(
+        (l) => l.type === 'gained' && l.shardId === shardId && l.w !== leavingId && l.t >= stopping.t,
+      );
+      expect(next).toBeDefined();
+      const handoffMs = next!.t - stopped.t;
+      console.log(
+        `graceful handoff of ${shardId}: ${handoffMs} ms after stop() resolved (${stopped.t - stopping.t} ms to stop)`,
+      );
+      expect(handoffMs).toBeLessThan(2_500);
+    }
+    for (const w of mine) if (w !== leaving) w.child.kill('SIGTERM');
+    await Promise.all(mine.map((w) => w.exited));
+  });
+});
