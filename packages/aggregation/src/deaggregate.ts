@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 import { AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_MAGIC_UINT32 } from './constants.js';
+import { decodeAggregate, decoded } from './decodeAggregate.js';
 import { AggregationFormatError, AggregationFormatErrorReason } from './errors.js';
 import { type HashKeyRange, isDecimalHashKey, partitionKeyHash } from './hashKey.js';
-import { type DecodedAggregatedRecord, type DecodedTag, decodeAggregatedRecord, uint64ToIndex } from './messages.js';
 import {
   type KinesisRecordInput,
   type NormalizedRecord,
@@ -132,19 +132,22 @@ function deaggregateAggregate(
       { sequenceNumber },
     );
   }
-  let message: DecodedAggregatedRecord;
-  try {
-    message = decodeAggregatedRecord(body);
-  } catch (cause) {
-    const truncated = cause instanceof RangeError;
+  const failure = decodeAggregate(data, 4, bodyEnd);
+  if (failure !== undefined) {
     return new AggregationFormatError(
-      truncated ? AggregationFormatErrorReason.TRUNCATED : AggregationFormatErrorReason.PROTOBUF,
-      truncated ? 'Aggregated record protobuf ends early' : 'Aggregated record protobuf is malformed',
-      { sequenceNumber, cause },
+      failure,
+      failure === AggregationFormatErrorReason.TRUNCATED
+        ? 'Aggregated record protobuf ends early'
+        : 'Aggregated record protobuf is malformed',
+      { sequenceNumber },
     );
   }
-  const pkTable = message.partitionKeyTable;
-  const ehkTable = message.explicitHashKeyTable;
+  const {
+    partitionKeyTable: pkTable,
+    explicitHashKeyTable: ehkTable,
+    partitionKeyIndex,
+    explicitHashKeyIndex,
+  } = decoded;
   for (const ehk of ehkTable) {
     if (!isDecimalHashKey(ehk)) {
       return new AggregationFormatError(
@@ -154,45 +157,38 @@ function deaggregateAggregate(
       );
     }
   }
-  // Effective hash keys per table entry, computed once and only when filtering.
-  const pkHashes: (bigint | undefined)[] | undefined = range === undefined ? undefined : [];
-  const outStart = out.length;
-  const discardedStart = discarded.length;
-  const { approximateArrivalTimestamp, encryptionType } = input;
-  const userRecords = message.records;
-  for (let i = 0; i < userRecords.length; i++) {
-    const userRecord = userRecords[i]!;
-    const pkIndex = uint64ToIndex(userRecord.partitionKeyIndex);
-    const partitionKey = pkIndex < 0 ? undefined : pkTable[pkIndex];
-    let explicitHashKey: string | undefined;
-    let ehkIndex = -1;
-    let badIndex = partitionKey === undefined;
-    if (Object.hasOwn(userRecord, 'explicitHashKeyIndex')) {
-      ehkIndex = uint64ToIndex(userRecord.explicitHashKeyIndex ?? -1);
-      explicitHashKey = ehkIndex < 0 ? undefined : ehkTable[ehkIndex];
-      if (explicitHashKey === undefined) badIndex = true;
-    }
-    if (badIndex || partitionKey === undefined) {
-      // Roll back what this aggregate already emitted: all or nothing, so nothing is delivered twice.
-      out.length = outStart;
-      discarded.length = discardedStart;
+  const count = decoded.count;
+  // Validate every index before emitting anything: all or nothing, so nothing is ever delivered twice.
+  for (let i = 0; i < count; i++) {
+    const pkIndex = partitionKeyIndex[i]!;
+    const ehkIndex = explicitHashKeyIndex[i]!;
+    if (pkIndex < 0 || pkIndex >= pkTable.length || ehkIndex === -1 || ehkIndex >= ehkTable.length) {
       return new AggregationFormatError(
         AggregationFormatErrorReason.KEY_INDEX,
         `Aggregated user record ${i} has a key index past its table (partition keys: ${pkTable.length}, explicit hash keys: ${ehkTable.length})`,
         { sequenceNumber },
       );
     }
-    const tags = userRecord.tags;
+  }
+  // Effective hash keys per partition key table entry, computed once and only when filtering.
+  const pkHashes: (bigint | undefined)[] | undefined = range === undefined ? undefined : [];
+  const { approximateArrivalTimestamp, encryptionType } = input;
+  const { dataStart, dataEnd, tags } = decoded;
+  for (let i = 0; i < count; i++) {
+    const pkIndex = partitionKeyIndex[i]!;
+    const ehkIndex = explicitHashKeyIndex[i]!;
+    const partitionKey = pkTable[pkIndex]!;
+    const explicitHashKey = ehkIndex >= 0 ? ehkTable[ehkIndex] : undefined;
     const result: DeaggregatedRecord = {
       partitionKey,
       explicitHashKey,
-      data: userRecord.data,
+      data: data.subarray(dataStart[i]!, dataEnd[i]!),
       sequenceNumber,
       subSequenceNumber: i,
       approximateArrivalTimestamp,
       aggregated: true,
       encryptionType,
-      tags: tags.length === 0 ? undefined : plainTags(tags),
+      tags: tags[i],
     };
     if (pkHashes !== undefined && range !== undefined) {
       let hashKey: bigint;
@@ -225,9 +221,4 @@ function passThrough(input: NormalizedRecord): DeaggregatedRecord {
     encryptionType: input.encryptionType,
     tags: undefined,
   };
-}
-
-/** protobufjs messages read absent optional fields from prototype defaults (`value` would be ''); copy own fields. */
-function plainTags(tags: readonly DecodedTag[]): UserRecordTag[] {
-  return tags.map((tag) => (Object.hasOwn(tag, 'value') ? { key: tag.key, value: tag.value } : { key: tag.key }));
 }

@@ -74,11 +74,14 @@ export interface DecodedAggregatedRecord {
 
 const root = protobuf.Root.fromJSON(descriptor);
 
-/** protobufjs reflection type of `AggregatedRecord` (codegen'd decoder; also the encoding oracle in tests). */
+/**
+ * protobufjs reflection type of `AggregatedRecord`: the reference codec. The hot paths are hand-written
+ * (RecordAggregator's encoder, decodeAggregate.ts); tests hold both to this codec byte for byte.
+ */
 export const AggregatedRecordType: protobuf.Type = root.lookupType('kinesis_kit.aggregation.AggregatedRecord');
 
 /**
- * Decodes the protobuf part of an aggregated record. Throws whatever protobufjs throws (`RangeError` when the
+ * Decodes the protobuf part of an aggregated record with protobufjs (the reference reading; tests and tools). Throws whatever protobufjs throws (`RangeError` when the
  * bytes end early, `protobuf.util.ProtocolError` for a missing required field, `Error` for a bad wire type).
  */
 export function decodeAggregatedRecord(body: Uint8Array): DecodedAggregatedRecord {
