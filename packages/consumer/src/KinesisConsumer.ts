@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type Listener, type Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { backoffDelay, isRetriable, type Listener, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
 import { ConsumerStateError } from './errors.js';
 import type { ConsumerEvents } from './events.js';
@@ -20,6 +20,9 @@ import { type RunnerLease, ShardRunner } from './runner/ShardRunner.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
 import { ShardSyncer } from './shardSync/ShardSyncer.js';
+
+/** How often `start()` tries to start the lease loops when DynamoDB fails transiently. */
+const START_ATTEMPTS = 8;
 
 /** Lifecycle of a {@link KinesisConsumer}. */
 export const ConsumerState = {
@@ -80,7 +83,6 @@ export class KinesisConsumer {
     const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
     const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
     const leaseTable = new DynamoDBLeaseTable({ dynamoDbClient, tableName: o.leaseTableName, logger: o.logger });
-    await leaseTable.initialize();
     const shardSyncer = new ShardSyncer({
       kinesisClient,
       ...stream,
@@ -142,11 +144,34 @@ export class KinesisConsumer {
       logger: o.logger,
       clock: o.clock,
     });
-    await coordinator.start();
+    await this.#startCoordinator(coordinator);
     this.#scheduler.start();
     this.#state = ConsumerState.RUNNING;
     this.#logger.info('consumer started');
     this.#events.emit('consumer.started', { workerId: o.workerId });
+  }
+
+  /**
+   * Starts the lease loops. A transient failure (throttling, timeouts: `retriable` errors) is retried with backoff,
+   * up to {@link START_ATTEMPTS} attempts; anything else (a foreign table, missing permissions) fails `start()`.
+   */
+  async #startCoordinator(coordinator: LeaseCoordinator): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await coordinator.start();
+        return;
+      } catch (error) {
+        await coordinator.stop();
+        if (!isRetriable(error) || attempt >= START_ATTEMPTS || this.#stopping !== undefined) {
+          this.#state = ConsumerState.STOPPED;
+          throw error;
+        }
+        const delayMs = backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 });
+        this.#logger.warn({ err: error, attempt, delayMs }, 'lease coordinator failed to start; retrying');
+        this.#events.emit('consumer.error', { error, context: 'start' });
+        await sleep(delayMs, undefined, this.#o.clock);
+      }
+    }
   }
 
   /**
