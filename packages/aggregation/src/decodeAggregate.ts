@@ -90,7 +90,8 @@ function readRecord(buf: Buffer, start: number, end: number): AggregationFormatE
       } else {
         const tag = readTag(buf, pos, fieldEnd);
         if (tag === undefined) return failure;
-        (tags ??= []).push(tag);
+        if (tags === undefined) tags = [tag];
+        else tags.push(tag);
       }
       pos = fieldEnd;
     } else {
