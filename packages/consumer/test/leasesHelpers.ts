@@ -20,6 +20,8 @@ export interface Worker {
   readonly id: string;
   readonly coordinator: LeaseCoordinator;
   readonly table: DynamoDBLeaseTable;
+  /** This worker's own DynamoDB client (for fault injection). */
+  readonly client: DynamoDBClient;
   readonly gained: string[];
   readonly lost: string[];
 }
@@ -55,7 +57,7 @@ export function makeWorker(
     workerId: id,
     ...(shardSyncer === undefined ? {} : { shardSyncer }),
   });
-  const worker: Worker = { id, coordinator, table, gained: [], lost: [] };
+  const worker: Worker = { id, coordinator, table, client: dynamoDbClient, gained: [], lost: [] };
   coordinator.on('lease_gained', (lease: Lease) => worker.gained.push(lease.leaseKey));
   coordinator.on('lease_lost', (lease: Lease) => worker.lost.push(lease.leaseKey));
   return worker;

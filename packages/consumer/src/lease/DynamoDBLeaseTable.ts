@@ -1,14 +1,11 @@
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
   ScanCommand,
   type TableDescription,
   UpdateItemCommand,
@@ -234,7 +231,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
       await this.#call(operation, send, true);
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isAwsError(error, 'ConditionalCheckFailedException')) return false;
       throw error;
     }
   }
@@ -243,7 +240,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
     try {
       return await send();
     } catch (error) {
-      if (passConditionFailures && error instanceof ConditionalCheckFailedException) throw error;
+      if (passConditionFailures && isAwsError(error, 'ConditionalCheckFailedException')) throw error;
       throw new LeaseTableError(this.tableName, operation, { cause: error, retriable: isRetriableAwsError(error) });
     }
   }
@@ -253,7 +250,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
       const out = await this.#client.send(new DescribeTableCommand({ TableName: this.tableName }));
       return out.Table;
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return undefined;
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
       throw new LeaseTableError(this.tableName, 'describe', { cause: error, retriable: isRetriableAwsError(error) });
     }
   }
@@ -284,7 +281,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
       return out.TableDescription;
     } catch (error) {
       // Another worker created it first: use theirs.
-      if (error instanceof ResourceInUseException) {
+      if (isAwsError(error, 'ResourceInUseException')) {
         const table = await this.#describe();
         if (table !== undefined) return table;
       }
@@ -337,6 +334,11 @@ export class DynamoDBLeaseTable implements LeaseTable {
       }
     }
   }
+}
+
+// AWS SDK errors are identified by name (the SDK's own advice): a proxy or injected fault may not be the class.
+function isAwsError(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
 }
 
 function key(leaseKey: string): Record<string, AttributeValue> {

@@ -94,11 +94,17 @@ export class LeaseCoordinator {
     if (this.#state === State.RUNNING) return;
     this.#state = State.RUNNING;
     this.#doNotTake.clear();
-    await this.#o.leaseTable.initialize();
-    const first = await this.takeOnce();
-    if (this.#o.shardSyncer !== undefined && (first.activeLeaseCount === 0 || this.#isSyncLeader())) {
-      const sync = await this.syncOnce(first.leases);
-      if (sync.created.length > 0) await this.takeOnce();
+    try {
+      await this.#o.leaseTable.initialize();
+      const first = await this.takeOnce();
+      if (this.#o.shardSyncer !== undefined && (first.activeLeaseCount === 0 || this.#isSyncLeader())) {
+        const sync = await this.syncOnce(first.leases);
+        if (sync.created.length > 0) await this.takeOnce();
+      }
+    } catch (error) {
+      // Leases taken so far stay held (and renewed once the loops run): a retried start() continues from here.
+      this.#state = State.IDLE;
+      throw error;
     }
     this.#schedule('renew', this.#o.renewalIntervalMs, () => this.#renewStep());
     this.#schedule('take', this.#nextTakeDelay(), () => this.#takeStep());
@@ -129,6 +135,20 @@ export class LeaseCoordinator {
   /** A fresh, strongly consistent read of one lease (parents' `SHARD_END` check). */
   getLease(shardId: string): Promise<Lease | undefined> {
     return this.#o.leaseTable.getLease(shardId);
+  }
+
+  /**
+   * True when every parent of the shard is finished: its lease checkpointed `SHARD_END`, or gone (cleaned up
+   * past retention, or never created because processing started below it). A child starts only then.
+   */
+  async parentsFinished(shardId: string): Promise<boolean> {
+    const lease = this.#renewer.get(shardId) ?? (await this.#o.leaseTable.getLease(shardId));
+    if (lease === undefined) return true;
+    for (const parent of lease.parentShardIds) {
+      const parentLease = await this.#o.leaseTable.getLease(parent);
+      if (parentLease !== undefined && !isShardEnd(parentLease.checkpoint)) return false;
+    }
+    return true;
   }
 
   /**

@@ -1,0 +1,92 @@
+import type { CheckpointUpdate, Lease, LeaseTable } from '@kinesis-kit/consumer';
+
+/** The LeaseTable contract in memory, for unit tests driving single steps with a fake clock. */
+export class InMemoryLeaseTable implements LeaseTable {
+  readonly tableName = 'in-memory';
+  readonly items = new Map<string, Lease>();
+  calls = 0;
+
+  async initialize(): Promise<void> {}
+  async listLeases(): Promise<Lease[]> {
+    this.calls++;
+    return [...this.items.values()].map((l) => ({ ...l }));
+  }
+  async getLease(leaseKey: string): Promise<Lease | undefined> {
+    this.calls++;
+    const lease = this.items.get(leaseKey);
+    return lease === undefined ? undefined : { ...lease };
+  }
+  async createLeaseIfNotExists(lease: Lease): Promise<boolean> {
+    this.calls++;
+    if (this.items.has(lease.leaseKey)) return false;
+    this.items.set(lease.leaseKey, { ...lease });
+    return true;
+  }
+  async renewLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
+    return this.#update(
+      leaseKey,
+      (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
+      (l) => l,
+    );
+  }
+  async takeLease(observed: Lease, owner: string): Promise<Lease | undefined> {
+    const ok = await this.#update(
+      observed.leaseKey,
+      (l) => l.leaseCounter === observed.leaseCounter,
+      (l) => ({
+        ...l,
+        leaseOwner: owner,
+        ownerSwitchesSinceCheckpoint:
+          l.ownerSwitchesSinceCheckpoint + (l.leaseOwner !== undefined && l.leaseOwner !== owner ? 1 : 0),
+      }),
+    );
+    return ok ? { ...(this.items.get(observed.leaseKey) as Lease) } : undefined;
+  }
+  async evictLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
+    return this.#update(
+      leaseKey,
+      (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
+      (l) => ({ ...l, leaseOwner: undefined }),
+    );
+  }
+  async updateCheckpoint(leaseKey: string, owner: string, leaseCounter: number, update: CheckpointUpdate) {
+    return this.#update(
+      leaseKey,
+      (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
+      (l) => ({ ...l, checkpoint: update.checkpoint, ownerSwitchesSinceCheckpoint: 0 }),
+    );
+  }
+  async deleteLease(leaseKey: string, leaseCounter?: number): Promise<boolean> {
+    this.calls++;
+    const lease = this.items.get(leaseKey);
+    if (lease === undefined || (leaseCounter !== undefined && lease.leaseCounter !== leaseCounter)) return false;
+    this.items.delete(leaseKey);
+    return true;
+  }
+
+  async #update(key: string, condition: (l: Lease) => boolean, change: (l: Lease) => Lease): Promise<boolean> {
+    this.calls++;
+    const lease = this.items.get(key);
+    if (lease === undefined || !condition(lease)) return false;
+    this.items.set(key, { ...change(lease), leaseCounter: lease.leaseCounter + 1 });
+    return true;
+  }
+}
+
+/** A clock tests move by hand; timers fire on `advance`. */
+export class FakeClock {
+  #now = 1_000_000;
+  #timers: { at: number; callback: () => void; cancelled: boolean }[] = [];
+  now = () => this.#now;
+  setTimeout = (callback: () => void, ms: number) => {
+    const timer = { at: this.#now + ms, callback, cancelled: false };
+    this.#timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  };
+  advance(ms: number): void {
+    this.#now += ms;
+    const due = this.#timers.filter((t) => t.at <= this.#now && !t.cancelled);
+    this.#timers = this.#timers.filter((t) => t.at > this.#now && !t.cancelled);
+    for (const t of due) t.callback();
+  }
+}
