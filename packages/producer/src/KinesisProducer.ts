@@ -59,6 +59,11 @@ export class KinesisProducer {
   #seq = 0;
   #state: ProducerState = ProducerState.OPEN;
   #closing: Promise<void> | undefined;
+  /**
+   * A ref'd handle held only while records are outstanding. Every timer of the producer is unref'd, so without it a
+   * script awaiting put() would exit (code 13, records unsent) while a record waits for its buffering deadline.
+   */
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
   readonly #resolveHook = (record: PendingRecord, result: PutResult) => {
     if (record.settled) return;
     this.#settled(record);
@@ -232,7 +237,10 @@ export class KinesisProducer {
   }
 
   #admit(pending: PendingRecord): void {
-    this.#outstandingRecords++;
+    pending.admitted = true;
+    if (this.#outstandingRecords++ === 0 && this.#keepAlive === undefined) {
+      this.#keepAlive = setInterval(noop, KEEP_ALIVE_INTERVAL_MS);
+    }
     this.#outstandingBytes += pending.bytes;
     this.#metrics.userRecordsReceived++;
     const now = this.#options.clock.now();
@@ -243,8 +251,14 @@ export class KinesisProducer {
 
   #settled(record: PendingRecord): void {
     record.settled = true;
-    this.#outstandingRecords--;
-    this.#outstandingBytes -= record.bytes;
+    if (record.admitted) {
+      this.#outstandingRecords--;
+      this.#outstandingBytes -= record.bytes;
+    }
+    if (this.#outstandingRecords === 0 && this.#waiting.length === 0 && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
     if (this.#barriers.length > 0) this.#passBarriers(record.seq);
     if (this.#waiting.length > 0) this.#admitWaiting();
     if (this.#capacityWaiters.length > 0 && this.#waiting.length === 0 && this.#hasCapacity(0)) {
@@ -274,6 +288,9 @@ export class KinesisProducer {
     }
   }
 }
+
+const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
+function noop(): void {}
 
 /** A cheap size estimate for tryPut's capacity check (exact for byte data and ASCII keys). */
 function estimateBytes(record: ProducerRecord): number {

@@ -26,6 +26,8 @@ export class PendingRecord {
   /** Attempts of earlier Kinesis records that carried it (re-routed after a shard mismatch); usually undefined. */
   priorAttempts: Attempt[] | undefined = undefined;
   settled = false;
+  /** Counted in the producer's outstanding records (false while waiting for capacity). */
+  admitted = false;
   /** The partition key's cache entry (route cache); undefined when an explicit hash key routes the record. */
   keyEntry: KeyEntry<unknown> | undefined = undefined;
   readonly resolve: (result: PutResult) => void;

@@ -1,6 +1,9 @@
+import http from 'node:http';
+import https from 'node:https';
 import { type KinesisClient, KinesisClient as SdkKinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
 import { backoffDelay, type Logger, type TimerHandle, type TypedEmitter } from '@kinesis-kit/commons';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import PQueue from 'p-queue';
 import { type Batch, Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
@@ -73,7 +76,7 @@ export class Pipeline {
     this.#emitter = emitter;
     this.#hooks = hooks;
     this.#ownsClient = options.kinesisClient === undefined;
-    this.#client = options.kinesisClient ?? new SdkKinesisClient({ maxAttempts: 1 });
+    this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
     this.#shardMap = new ShardMap({ ...target, signal: () => AbortSignal.timeout(options.requestTimeoutMs) });
     this.#sender = new Sender({ ...target, requestTimeoutMs: options.requestTimeoutMs, clock: options.clock });
@@ -428,6 +431,22 @@ export class Pipeline {
       this.#schedulePump();
     });
   }
+}
+
+/**
+ * The client made when none is given: our retrier owns retries (`maxAttempts: 1`), and HTTP/1.1 keep-alive
+ * connections, `maxConnections` of them, as the KPL's `MaxConnections` (the SDK's default for Kinesis is HTTP/2 with
+ * a fresh session per call). Idle keep-alive sockets are unref'd by Node, so they never hold a process open.
+ */
+function defaultClient(maxConnections: number): KinesisClient {
+  const agentOptions = { keepAlive: true, maxSockets: maxConnections };
+  return new SdkKinesisClient({
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent(agentOptions),
+    }),
+  });
 }
 
 function countFailed(entries: readonly { ErrorCode?: string | undefined }[]): number {
