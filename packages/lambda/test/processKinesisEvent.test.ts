@@ -191,6 +191,7 @@ describe('processKinesisEvent, a failure stops the shard', () => {
         throw new Error('sync');
       },
       () => Promise.reject(new Error('async')),
+      // biome-ignore lint/suspicious/noThenProperty: a hand-rolled thenable is exactly what this checks.
       () => ({ then: (_: unknown, reject: (e: Error) => void) => reject(new Error('thenable')) }),
     ];
     for (const fail of variants) {
