@@ -96,8 +96,10 @@ export class LeaseCoordinator {
     this.#doNotTake.clear();
     try {
       await this.#o.leaseTable.initialize();
+      // One shard sync per start (new shards, children a crashed fleet never created); afterwards only the
+      // lowest live worker id syncs periodically.
       const first = await this.takeOnce();
-      if (this.#o.shardSyncer !== undefined && (first.activeLeaseCount === 0 || this.#isSyncLeader())) {
+      if (this.#o.shardSyncer !== undefined) {
         const sync = await this.syncOnce(first.leases);
         if (sync.created.length > 0) await this.takeOnce();
       }
@@ -188,8 +190,7 @@ export class LeaseCoordinator {
       childIds = await this.#createChildLeases(childShards);
     } else if (this.#o.shardSyncer !== undefined) {
       await this.syncOnce();
-      const lease = await this.#o.leaseTable.getLease(shardId);
-      childIds = [...(lease?.childShardIds ?? [])];
+      childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
     }
     await this.#renewer.write(
       shardId,

@@ -46,6 +46,7 @@ export interface SyncResult {
 export class ShardSyncer {
   readonly #o: ShardSyncerOptions;
   readonly #logger: Logger;
+  #lastShards: readonly Shard[] = [];
 
   constructor(options: ShardSyncerOptions) {
     if ((options.streamName === undefined) === (options.streamArn === undefined)) {
@@ -55,8 +56,16 @@ export class ShardSyncer {
     this.#logger = options.logger.child({ component: 'ShardSyncer' });
   }
 
+  /** The shards of the last listing whose parents include `shardId`. */
+  childShardIdsOf(shardId: string): string[] {
+    return this.#lastShards
+      .filter((s) => s.ParentShardId === shardId || s.AdjacentParentShardId === shardId)
+      .map((s) => s.ShardId as string);
+  }
+
   async syncOnce(knownLeases?: readonly Lease[]): Promise<SyncResult> {
     const shards = await this.listShards();
+    this.#lastShards = shards;
     const leaseList = knownLeases ?? (await this.#o.leaseTable.listLeases());
     const leases = new Map(leaseList.map((l) => [l.leaseKey, l]));
     const position = typeof this.#o.initialPosition === 'string' ? this.#o.initialPosition : 'AT_TIMESTAMP';
