@@ -221,7 +221,7 @@ describe('lease table (dynalite)', () => {
       expect(leases.get(shardId(parent))?.leaseOwner).toBeUndefined();
     }
     expect(leases.get(shardId(1))?.childShardIds).toEqual([shardId(5)]);
-    expect(leases.get(shardId(0))?.childShardIds.sort()).toEqual([shardId(3), shardId(4)]);
+    expect([...(leases.get(shardId(0))?.childShardIds ?? [])].sort()).toEqual([shardId(3), shardId(4)]);
     // Every shard has a lease; the children are held (their runners would start now).
     expect([...leases.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5].map(shardId));
     expect([...worker.coordinator.getHeldLeases().keys()].sort()).toEqual([3, 4, 5].map(shardId));
