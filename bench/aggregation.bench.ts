@@ -2,7 +2,7 @@
 // both warmed up first, median of alternating timed runs. Writes its section of docs/benchmarks.md.
 // Run: node_modules/.bin/tsx bench/aggregation.bench.ts [--runs 7] [--no-write]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { deaggregateAll, RecordAggregator } from '@kinesis-kit/aggregation';
 import agg from 'aws-kinesis-agg';
 
@@ -99,6 +99,7 @@ async function compare(ours: () => unknown, theirs: () => unknown) {
   };
 }
 
+const loadBefore = loadavg()[0]!;
 const fmt = (rate: number) => `${(rate / 1e6).toFixed(2)} M/s`;
 const rows: string[] = [];
 for (const recordBytes of [100, 1024]) {
@@ -153,7 +154,8 @@ const section = `<!-- bench:aggregation:start -->
 \`node_modules/.bin/tsx bench/aggregation.bench.ts\` — ${USER_RECORDS.toLocaleString('en')} user records per run, aggregated into
 1 MiB Kinesis records on both sides (aws-kinesis-agg's container size), checksums verified on deaggregate, ${WARMUP}
 warm-up runs of each side then ${RUNS} alternating timed runs; user records/s of the median run. Node ${process.version},
-${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}. Ratios are the comparable figure (this VM varies 10–30 % between processes).
+${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, 1-min load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after
+(other work shares these cores, so absolute rates are noisy). Ratios are the comparable figure.
 
 | records | operation | ours | aws-kinesis-agg | ours / theirs |
 |---|---|---|---|---|
