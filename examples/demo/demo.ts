@@ -213,7 +213,7 @@ const rows: [string, string][] = [
   ['per-key order violations within a shard', String(violations)],
   ['throughput (processed / producing time)', `${Math.round(ledger.processedUnique / runSeconds)} records/s`],
   [
-    'failover after kill -9 (failoverTimeMs ' + plan.failoverMs + ')',
+    `failover after kill -9 (failoverTimeMs ${plan.failoverMs})`,
     failover === undefined ? 'not observed' : `${failover} ms`,
   ],
   ['handoff after graceful stop', handoff === undefined ? 'not observed' : `${handoff} ms`],
