@@ -1,6 +1,9 @@
 import type { OutgoingRecord } from './OutgoingRecord.js';
 import type { ShardQueue } from './ShardQueue.js';
 
+/** Shortest wait for a rate-limited shard's budget to refill (so batches stay worth a request). */
+const LIMITER_MIN_WAIT_MS = 20;
+
 /** One PutRecords request's worth of Kinesis records, and the distinct shards they came from. */
 export interface Batch {
   readonly records: OutgoingRecord[];
@@ -78,7 +81,9 @@ export class Collector {
           break;
         }
         if (!shard.limiter.allows(taken + 1, takenBytes + record.bytes, now)) {
-          const at = now + Math.max(1, shard.limiter.msUntil(taken + 1, takenBytes + record.bytes, now));
+          // Not before LIMITER_MIN_WAIT_MS: waking for every token would send a stream of one-record requests.
+          const at =
+            now + Math.max(LIMITER_MIN_WAIT_MS, shard.limiter.msUntil(taken + 1, takenBytes + record.bytes, now));
           if (at < wake) wake = at;
           break;
         }
