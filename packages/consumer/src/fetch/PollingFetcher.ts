@@ -172,12 +172,19 @@ export class PollingFetcher implements RecordsFetcher {
     }
   }
 
-  /** Waits until the next call is allowed: the per-shard call interval, and the idle time when caught up. */
+  /**
+   * Waits until the next call is allowed: the per-shard call interval, and the idle time when caught up. Re-checks
+   * after each sleep (a timer may fire a millisecond early), and keeps 1 ms of margin, so no 1-second window ever
+   * holds more than 1000 / minGetRecordsIntervalMs call starts.
+   */
   async #pace(): Promise<void> {
     const { minGetRecordsIntervalMs, idleTimeBetweenReadsMs, clock } = this.#options;
     const gap = this.#lastWasIdle ? Math.max(minGetRecordsIntervalMs, idleTimeBetweenReadsMs) : minGetRecordsIntervalMs;
-    const waitMs = this.#lastCallStartedAt + gap - clock.now();
-    if (waitMs > 0) await sleep(waitMs, this.#abort.signal, clock);
+    for (;;) {
+      const waitMs = this.#lastCallStartedAt + gap + 1 - clock.now();
+      if (waitMs <= 0) return;
+      await sleep(waitMs, this.#abort.signal, clock);
+    }
   }
 
   async #getIterator(): Promise<string> {
