@@ -56,10 +56,10 @@ function makeEvent(perAggregate: number): KinesisEvent {
 }
 
 let sink = 0;
-const syncHandler = (record: { data: Uint8Array }) => {
+const syncHandler = (record: { data: { length: number } }) => {
   sink += record.data.length;
 };
-const asyncHandler = async (record: { data: Uint8Array }) => {
+const asyncHandler = async (record: { data: { length: number } }) => {
   sink += record.data.length;
 };
 
@@ -72,7 +72,8 @@ const variants: Record<string, (event: KinesisEvent) => Promise<void>> = {
   },
   'aws-kinesis-agg deaggregateSync + await async call': async (event) => {
     for (const record of event.Records) {
-      let users: { data: Buffer }[] = [];
+      // aws-kinesis-agg hands user record data back as base64 strings (its Lambda convention).
+      let users: { data: string }[] = [];
       agg.deaggregateSync(record.kinesis as never, true, (error, out) => {
         if (error) throw error;
         users = out ?? [];
