@@ -119,7 +119,7 @@ describe('lease table (dynalite)', () => {
       kinesisClient: aws.kinesis.createKinesisClient(),
       streamName,
       tableName,
-      failoverTimeMs: 1_000,
+      failoverTimeMs: 2_000,
       takingIntervalMs: 100,
       initialPosition: 'LATEST',
     });

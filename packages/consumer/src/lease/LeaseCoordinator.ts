@@ -54,6 +54,7 @@ export class LeaseCoordinator {
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: State = State.IDLE;
   #lastTake: TakeResult | undefined;
+  #takeChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: LeaseCoordinatorOptions) {
     this.#o = resolveLeaseCoordinatorOptions(options);
@@ -237,7 +238,17 @@ export class LeaseCoordinator {
   }
 
   /** One taking cycle (the take loop's step): scan, then take/steal; emits `lease_gained` per lease taken. */
-  async takeOnce(): Promise<TakeResult> {
+  takeOnce(): Promise<TakeResult> {
+    // One cycle at a time: a cycle must see every take of the previous one among the held leases.
+    const next = this.#takeChain.then(
+      () => this.#takeCycle(),
+      () => this.#takeCycle(),
+    );
+    this.#takeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #takeCycle(): Promise<TakeResult> {
     const held = new Set(this.#renewer.keys());
     for (const key of this.#doNotTake) held.add(key);
     const result = await this.#taker.takeOnce(held);

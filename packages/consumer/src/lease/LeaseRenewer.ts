@@ -66,7 +66,14 @@ export class LeaseRenewer {
 
   /** Starts holding a lease just taken (its counter as written by the take, `sentAt` when the take was sent). */
   add(lease: Lease, sentAt: number): void {
-    this.#held.set(lease.leaseKey, { lease, lastBumpSentAt: sentAt, chain: Promise.resolve() });
+    const held = this.#held.get(lease.leaseKey);
+    if (held === undefined) {
+      this.#held.set(lease.leaseKey, { lease, lastBumpSentAt: sentAt, chain: Promise.resolve() });
+      return;
+    }
+    // Re-taken while held (a take whose answer was lost): keep the write queue, move to the new counter.
+    held.lease = lease;
+    held.lastBumpSentAt = Math.max(held.lastBumpSentAt, sentAt);
   }
 
   /** Held and not expired by our own clock. */
