@@ -174,7 +174,10 @@ describe('lease coordination (dynalite + kinesis-local)', () => {
 
     // Assess
     expect(leaving.lost).toEqual([]);
-    expect(handoffMs).toBeLessThanOrEqual(1_500);
+    // Design bound: the first lease within one fleet cycle (~1 s); all within one per-worker period (1 s here,
+    // capped by failoverTimeMs − renewal − takingInterval) × 1.25 for the stagger slot, plus scan latency.
+    expect(Math.min(...firstGained)).toBeLessThanOrEqual(1_000);
+    expect(handoffMs).toBeLessThanOrEqual(2_000);
     expect(countsByOwner(await ownership(table))).toEqual([3, 3]);
     console.log(
       `[leases] graceful handoff: leases regained after ${firstGained.join(', ')} ms (all in ${handoffMs} ms)`,

@@ -343,7 +343,7 @@ export class LeaseCoordinator {
     const now = this.#clock.now();
     const phase = (rank * period) / workers;
     let delay = period - ((((now - phase) % period) + period) % period);
-    if (delay < period / 2) delay += period;
+    if (delay < period / 4) delay += period; // just scanned: skip to the next slot
     if (last?.nextExpiryAt !== undefined) delay = Math.min(delay, last.nextExpiryAt - now + 5);
     return Math.max(10, Math.round(delay));
   }
