@@ -48,6 +48,7 @@ export class KinesisConsumer {
   #scheduler: Scheduler | undefined;
   #leaseLayer: WorkerLeaseLayer | undefined;
   #stopping: Promise<void> | undefined;
+  #starting: Promise<void> | undefined;
 
   constructor(options: KinesisConsumerOptions) {
     this.#o = resolveKinesisConsumerOptions(options);
@@ -75,9 +76,14 @@ export class KinesisConsumer {
   }
 
   /** Creates the lease table if needed, syncs shards, and starts taking leases and processing. */
-  async start(): Promise<void> {
-    if (this.#state !== ConsumerState.CREATED) throw new ConsumerStateError('start', this.#state);
+  start(): Promise<void> {
+    if (this.#state !== ConsumerState.CREATED) return Promise.reject(new ConsumerStateError('start', this.#state));
     this.#state = ConsumerState.STARTING;
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const o = this.#o;
     const kinesisClient = o.kinesisClient ?? new KinesisClient({});
     const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
@@ -145,6 +151,7 @@ export class KinesisConsumer {
       clock: o.clock,
     });
     await this.#startCoordinator(coordinator);
+    if (this.#stopping !== undefined) return; // stop() was called while starting: it cleans up
     this.#scheduler.start();
     this.#state = ConsumerState.RUNNING;
     this.#logger.info('consumer started');
@@ -185,6 +192,8 @@ export class KinesisConsumer {
 
   async #stop(): Promise<void> {
     const startedAt = this.#o.clock.now();
+    // Let a start() in progress reach a stable point first (it checks #stopping before starting the scheduler).
+    await this.#starting?.catch(() => undefined);
     const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
     this.#state = ConsumerState.STOPPING;
     // Runners first (each checkpoints and releases its lease) while the coordinator still renews; then the loops;
