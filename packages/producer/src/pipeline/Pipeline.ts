@@ -1,11 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import { type KinesisClient, KinesisClient as SdkKinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import { backoffDelay, type Logger, type TimerHandle, type TypedEmitter } from '@kinesis-kit/commons';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import PQueue from 'p-queue';
-import { type Batch, Collector } from '../collector/Collector.js';
+import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
 import { RecordExpiredError, RecordRejectedError } from '../errors.js';
@@ -20,6 +16,9 @@ import { Retrier } from '../retrier/Retrier.js';
 import { Sender } from '../sender/Sender.js';
 import { ShardMap } from '../shardMap/ShardMap.js';
 import type { PutResult } from '../types.js';
+import { Dispatcher } from './Dispatcher.js';
+import { defaultClient } from './defaultClient.js';
+import { ShardMapLoader } from './ShardMapLoader.js';
 
 /** How the pipeline settles records and learns whether a flush is under way. */
 export interface PipelineHooks {
@@ -31,9 +30,8 @@ export interface PipelineHooks {
 
 /**
  * The producer's machinery behind `put()`: routes each accepted record to its predicted shard queue (cached
- * route, else a binary search of the shard map), lets the collector cut PutRecords batches, sends them through a
- * p-queue of `maxConnections`, and hands outcomes to the retrier. One timer (unref'd) wakes it for the earliest
- * buffering deadline, backoff or rate-limit refill; no per-record timers.
+ * route, else a binary search of the shard map) and keeps the queues in step with the shard map. Sending is the
+ * {@link Dispatcher}'s job, loading the map the {@link ShardMapLoader}'s.
  */
 export class Pipeline {
   readonly #options: ResolvedProducerOptions;
@@ -43,26 +41,16 @@ export class Pipeline {
   readonly #client: KinesisClient;
   readonly #ownsClient: boolean;
   readonly #shardMap: ShardMap;
+  readonly #loader: ShardMapLoader;
   readonly #queues = new Map<string, ShardQueue>();
   readonly #busy = new Set<ShardQueue>();
   readonly #totals: QueueTotals = { records: 0, bytes: 0 };
-  readonly #collector: Collector;
-  readonly #sender: Sender;
   readonly #retrier: Retrier;
-  readonly #requests: PQueue;
-  /** Requests handed to the p-queue and not finished. */
-  #inFlightRequests = 0;
+  readonly #dispatcher: Dispatcher;
   /** Records accepted before the first shard map arrived. */
   #parked: PendingRecord[] = [];
-  #loading: Promise<void> | undefined;
-  #loadFailures = 0;
   #started = false;
   #closed = false;
-  #pumpScheduled = false;
-  #timer: TimerHandle | undefined;
-  #wakeAt = Number.POSITIVE_INFINITY;
-  #refreshTimer: TimerHandle | undefined;
-  #retryLoadTimer: TimerHandle | undefined;
 
   constructor(
     options: ResolvedProducerOptions,
@@ -79,19 +67,11 @@ export class Pipeline {
     this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
     this.#shardMap = new ShardMap({ ...target, signal: () => AbortSignal.timeout(options.requestTimeoutMs) });
-    this.#sender = new Sender({ ...target, requestTimeoutMs: options.requestTimeoutMs, clock: options.clock });
-    this.#requests = new PQueue({ concurrency: options.maxConnections });
-    this.#collector = new Collector(
-      this.#busy,
-      {
-        maxCount: options.collectionMaxCount,
-        maxBytes: options.collectionMaxBytes,
-        maxInFlightPerShard: options.maxInFlightPerShard,
-        onePerShard: options.maxInFlightPerShard === 1,
-      },
-      (record) => this.#retrier.expire(record),
-    );
-    this.#retrier = new Retrier(
+    this.#loader = new ShardMapLoader(this.#shardMap, options, {
+      loaded: (reason, startedAt) => this.#onMapLoaded(reason, startedAt),
+      failed: (reason, error) => this.#onMapFailed(reason, error),
+    });
+    const retrier = new Retrier(
       options,
       {
         resolve: hooks.resolve,
@@ -102,10 +82,27 @@ export class Pipeline {
       emitter,
       metrics,
     );
-    this.#metrics = metrics;
+    this.#retrier = retrier;
+    const collector = new Collector(
+      this.#busy,
+      {
+        maxCount: options.collectionMaxCount,
+        maxBytes: options.collectionMaxBytes,
+        maxInFlightPerShard: options.maxInFlightPerShard,
+        onePerShard: options.maxInFlightPerShard === 1,
+      },
+      (record) => retrier.expire(record),
+    );
+    this.#dispatcher = new Dispatcher(options, {
+      collector,
+      sender: new Sender({ ...target, requestTimeoutMs: options.requestTimeoutMs, clock: options.clock }),
+      retrier,
+      emitter,
+      metrics,
+      logger: this.#logger,
+      isFlushing: hooks.isFlushing,
+    });
   }
-
-  readonly #metrics: ProducerMetrics;
 
   get shardMap(): ShardMap {
     return this.#shardMap;
@@ -141,25 +138,22 @@ export class Pipeline {
     }
     const totals = this.#totals;
     if (totals.records >= this.#options.collectionMaxCount || totals.bytes >= this.#options.collectionMaxBytes) {
-      this.#schedulePump();
+      this.#dispatcher.schedulePump();
     } else {
-      const deadline = record.acceptedAt + this.#options.maxBufferedTimeMs;
-      if (deadline < this.#wakeAt) this.#armTimer(deadline);
+      this.#dispatcher.wakeBy(record.acceptedAt + this.#options.maxBufferedTimeMs);
     }
   }
 
   /** Sends whatever is buffered now (flush). */
   kick(): void {
-    this.#schedulePump();
+    this.#dispatcher.schedulePump();
   }
 
   /** Stops timers and (if the producer made it) destroys the client. Records still held are not touched. */
   close(): void {
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#refreshTimer?.cancel();
-    this.#retryLoadTimer?.cancel();
-    this.#requests.clear();
+    this.#dispatcher.close();
+    this.#loader.close();
     if (this.#ownsClient) this.#client.destroy();
   }
 
@@ -177,18 +171,7 @@ export class Pipeline {
 
   /** Reloads the shard map (coalesced with a load in progress). Never rejects. */
   refreshShardMap(reason: string): Promise<void> {
-    if (this.#loading !== undefined) return this.#loading;
-    const startedAt = this.#options.clock.now();
-    this.#loading = this.#shardMap
-      .load()
-      .then(
-        () => this.#onMapLoaded(reason, startedAt),
-        (error: unknown) => this.#onMapFailed(reason, error),
-      )
-      .finally(() => {
-        this.#loading = undefined;
-      });
-    return this.#loading;
+    return this.#loader.refresh(reason);
   }
 
   #start(): void {
@@ -197,7 +180,6 @@ export class Pipeline {
   }
 
   #onMapLoaded(reason: string, startedAt: number): void {
-    this.#loadFailures = 0;
     const map = this.#shardMap;
     const now = this.#options.clock.now();
     const open = new Set<string>();
@@ -239,19 +221,18 @@ export class Pipeline {
       durationMs: this.#options.clock.now() - startedAt,
     }));
     this.#logger.debug({ reason, shardCount: map.shards.length }, 'shard map loaded');
-    this.#armRefreshTimer();
+    this.#loader.armRefreshTimer();
     const parked = this.#parked;
     this.#parked = [];
     for (const record of parked) if (!record.settled) this.accept(record, undefined);
-    this.#schedulePump();
+    this.#dispatcher.schedulePump();
   }
 
   #onMapFailed(reason: string, error: unknown): void {
-    this.#loadFailures++;
     this.#emitter.emitLazy('producer.shard_map_refresh_failed', () => ({ reason, error }));
     this.#logger.warn({ err: error, reason }, 'ListShards failed');
     if (this.#shardMap.ready || this.#closed) {
-      this.#armRefreshTimer();
+      this.#loader.armRefreshTimer();
       return;
     }
     const failure = classifyRequestError(error);
@@ -287,24 +268,7 @@ export class Pipeline {
       this.#started = false; // the next put() tries again
       return;
     }
-    const delay = backoffDelay(
-      this.#loadFailures,
-      { baseDelayMs: this.#options.retryBaseDelayMs, maxDelayMs: this.#options.retryMaxDelayMs },
-      this.#options.random,
-    );
-    this.#retryLoadTimer?.cancel();
-    this.#retryLoadTimer = this.#options.clock.setTimeout(() => {
-      if (!this.#closed) void this.refreshShardMap(reason);
-    }, delay);
-  }
-
-  #armRefreshTimer(): void {
-    const interval = this.#options.shardMapRefreshIntervalMs;
-    if (interval === 0 || !Number.isFinite(interval) || this.#closed) return;
-    this.#refreshTimer?.cancel();
-    this.#refreshTimer = this.#options.clock.setTimeout(() => {
-      if (!this.#closed) void this.refreshShardMap('interval');
-    }, interval);
+    this.#loader.retryLater(reason);
   }
 
   #queueFor(hash: bigint): ShardQueue | undefined {
@@ -349,108 +313,7 @@ export class Pipeline {
         user.priorAttempts = [...user.allAttempts(record.attempts)];
         this.accept(user, undefined);
       }
-      this.#schedulePump();
+      this.#dispatcher.schedulePump();
     });
   }
-
-  #schedulePump(): void {
-    if (this.#pumpScheduled || this.#closed) return;
-    this.#pumpScheduled = true;
-    setImmediate(() => {
-      this.#pumpScheduled = false;
-      this.#pump();
-    });
-  }
-
-  #armTimer(at: number): void {
-    if (this.#closed) return;
-    this.#timer?.cancel();
-    this.#wakeAt = at;
-    const delay = Math.max(0, at - this.#options.clock.now());
-    this.#timer = this.#options.clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#wakeAt = Number.POSITIVE_INFINITY;
-      this.#pump();
-    }, delay);
-  }
-
-  #pump(): void {
-    if (this.#closed) return;
-    const now = this.#options.clock.now();
-    const force = this.#hooks.isFlushing();
-    let wake = Number.POSITIVE_INFINITY;
-    while (this.#inFlightRequests < this.#options.maxConnections) {
-      const batch = this.#collector.collect(now, force);
-      if (batch === undefined) {
-        wake = this.#collector.nextWakeAt;
-        break;
-      }
-      this.#dispatch(batch, now);
-    }
-    if (this.#inFlightRequests >= this.#options.maxConnections) {
-      // A finishing request pumps again, but an open aggregate's deadline still needs a wake-up.
-      wake = Number.POSITIVE_INFINITY;
-    }
-    if (wake < this.#wakeAt || (this.#timer === undefined && Number.isFinite(wake))) {
-      if (Number.isFinite(wake)) this.#armTimer(wake);
-    }
-  }
-
-  #dispatch(batch: Batch, now: number): void {
-    this.#inFlightRequests++;
-    const metrics = this.#metrics;
-    let users = 0;
-    for (const record of batch.records) {
-      users += record.records.length;
-      if (!record.sent) {
-        record.sent = true;
-        metrics.bufferingTime.addSum(now * record.records.length - record.acceptedAtSum, record.records.length);
-      }
-    }
-    metrics.kinesisRecordsPerRequest.add(batch.records.length);
-    void this.#requests.add(async () => {
-      const outcome = await this.#sender.send(batch.records);
-      metrics.requestTime.add(outcome.durationMs);
-      this.#inFlightRequests--;
-      for (const shard of batch.shards) shard.inFlight--;
-      try {
-        this.#retrier.handle(batch.records, outcome);
-      } catch (error) {
-        this.#logger.error({ err: error }, 'handling a PutRecords outcome failed');
-      }
-      const failedCount = outcome.entries === undefined ? batch.records.length : countFailed(outcome.entries);
-      this.#emitter.emitLazy('producer.put_records', () => ({
-        recordCount: batch.records.length,
-        userRecordCount: users,
-        shardCount: batch.shards.length,
-        bytes: batch.bytes,
-        durationMs: outcome.durationMs,
-        failedRecordCount: failedCount,
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
-      }));
-      this.#schedulePump();
-    });
-  }
-}
-
-/**
- * The client made when none is given: our retrier owns retries (`maxAttempts: 1`), and HTTP/1.1 keep-alive
- * connections, `maxConnections` of them, as the KPL's `MaxConnections` (the SDK's default for Kinesis is HTTP/2 with
- * a fresh session per call). Idle keep-alive sockets are unref'd by Node, so they never hold a process open.
- */
-function defaultClient(maxConnections: number): KinesisClient {
-  const agentOptions = { keepAlive: true, maxSockets: maxConnections };
-  return new SdkKinesisClient({
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-    }),
-  });
-}
-
-function countFailed(entries: readonly { ErrorCode?: string | undefined }[]): number {
-  let failed = 0;
-  for (const entry of entries) if (entry.ErrorCode !== undefined) failed++;
-  return failed;
 }
