@@ -4,14 +4,14 @@
 // map was reloaded: the parent's queue and the child's queue each allow one request in flight, independently.
 // docs/producer.md only excludes records *re-sent* after a shard mismatch, which this one is not.
 //
-// Deterministic repro: record 0 is throttled until well after the split; record 1 (same key, put after the map
-// reload) is stored first, in the same child shard. Marked `fails` (the assertion below fails today): when the
+// Deterministic repro: record 0 is throttled until record 1 (same key, put after the map reload that followed the
+// split) is stored — in the same child shard, before record 0. Marked `fails` (the assertion below fails today): when the
 // producer keeps per-key order across a map reload, vitest reports this test as unexpectedly passing — then
 // drop `.fails`.
 import { KinesisProducer, type PutResult } from '@kinesis-kit/producer';
 import { type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, splitOneShard } from './fixtures/fleet.js';
+import { openShardIds, sleep, splitOneShard } from './fixtures/fleet.js';
 
 let kinesis: LocalKinesis;
 
@@ -24,13 +24,13 @@ afterAll(async () => {
 
 describe('producer: strict per-key order across a reshard', () => {
   it.fails('a record retried across a split is stored before a later record of its key (KNOWN BUG)', async () => {
-    // Prepare: one shard; every PutRecords carrying record 0 is throttled for 2 s.
+    // Prepare: one shard; every PutRecords carrying record 0 is throttled until record 1 is stored (at most 4 s).
     const streamName = 'faults-order-reshard';
     await kinesis.createStream(streamName, 1);
     const client = kinesis.createKinesisClient({ maxAttempts: 1 });
-    const holdUntil = Date.now() + 2_000;
+    let holding = true;
     const carriesFirst = (input: Readonly<Record<string, unknown>>) =>
-      Date.now() < holdUntil &&
+      holding &&
       ((input.Records as { Data?: Uint8Array }[] | undefined) ?? []).some(
         (r) => Buffer.from(r.Data ?? []).toString() === 'first',
       );
@@ -44,14 +44,25 @@ describe('producer: strict per-key order across a reshard', () => {
       retryMaxDelayMs: 200,
       shardMapRefreshIntervalMs: 200,
     });
+    const refreshes: number[] = [];
+    producer.on('producer.shard_map_refreshed', () => refreshes.push(Date.now()));
 
-    // Act: put record 0, split its shard while it is being retried, let the map reload, put record 1.
+    // Act: put record 0; split its shard while it is being retried; once the producer reloaded its map after the
+    // split finished, put record 1.
     const first = producer.put({ partitionKey: 'k', data: 'first' });
     await sleep(200);
     await splitOneShard(kinesis.kinesisClient, streamName);
-    await sleep(800);
+    while ((await openShardIds(kinesis.kinesisClient, streamName)).length < 2) await sleep(50);
+    const splitDone = Date.now();
+    while (!refreshes.some((t) => t > splitDone)) await sleep(50);
     const second = producer.put({ partitionKey: 'k', data: 'second' });
-    const [a, b] = (await Promise.all([first, second])) as [PutResult, PutResult];
+    const release = setTimeout(() => {
+      holding = false;
+    }, 4_000);
+    const b = await second;
+    holding = false;
+    clearTimeout(release);
+    const a = (await first) as PutResult;
     await producer.close();
 
     // Assess: both are in the same child shard; put() order must be storage order.

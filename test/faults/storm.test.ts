@@ -60,6 +60,7 @@ describe('fault suite: every client faulted, one process', () => {
         initialPosition: 'TRIM_HORIZON',
         failoverTimeMs,
         fetchRetryMaxDelayMs: 1_000,
+        autoCheckpoint: { everyMs: 1_000 }, // so failovers and steals re-deliver: the duplicate bound is exercised
         eachBatch: log.eachBatch,
       });
       log.attach(consumer);
