@@ -112,11 +112,18 @@ export class KinesisProducer {
    * `ProducerClosedError`. When the producer is full the promise simply settles later.
    */
   put(record: ProducerRecord): Promise<PutResult> {
-    return new Promise<PutResult>((resolve, reject) => {
+    // A shared executor (no closure per call) hands over the resolving functions.
+    const promise = new Promise<PutResult>(captureResolvers);
+    const resolve = capturedResolve;
+    const reject = capturedReject;
+    try {
       const pending = this.#prepare(record, resolve, reject);
       if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
       else this.#waiting.push(pending);
-    });
+    } catch (error) {
+      reject(error as Error);
+    }
+    return promise;
   }
 
   /**
@@ -245,7 +252,6 @@ export class KinesisProducer {
     this.#metrics.userRecordsReceived++;
     const now = this.#options.clock.now();
     pending.acceptedAt = now;
-    pending.expiresAt = now + this.#options.recordTtlMs;
     this.#pipeline.accept(pending, pending.keyEntry as KeyEntry<ShardQueue> | undefined);
   }
 
@@ -291,6 +297,14 @@ export class KinesisProducer {
 
 const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
 function noop(): void {}
+
+// Set synchronously by the Promise constructor in put() and read right after it.
+let capturedResolve: (result: PutResult) => void = noop;
+let capturedReject: (error: Error) => void = noop;
+function captureResolvers(resolve: (result: PutResult) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 /** A cheap size estimate for tryPut's capacity check (exact for byte data and ASCII keys). */
 function estimateBytes(record: ProducerRecord): number {

@@ -4,13 +4,16 @@ import type { Attempt, ProducerRecord, PutResult } from './types.js';
 /**
  * One accepted user record on its way through the pipeline: what to send, where it is predicted to go, and how to
  * settle its `put()` promise. A class (not object literals) so every instance has the same shape; the fields
- * `partitionKey`, `explicitHashKey`, `data` and `tags` make it an aggregation `UserRecord` without copying.
+ * `partitionKey`, `explicitHashKey` and `data` make it an aggregation `UserRecord` (no tags) without copying.
+ *
+ * Every outstanding record keeps one of these alive until it settles (~50,000 at full speed, see
+ * `collectionMaxBytes`), so its size is GC time: no field that can be derived (the expiry is
+ * `acceptedAt + recordTtlMs`, a number field is a separate 16-byte heap box here).
  */
 export class PendingRecord {
   readonly partitionKey: string;
   readonly explicitHashKey: string | undefined;
   readonly data: Uint8Array;
-  readonly tags: undefined = undefined;
   /** The routing hash key. */
   readonly hash: bigint;
   /** data + partition key bytes (what counts against outstanding bytes and the record limit). */
@@ -19,10 +22,8 @@ export class PendingRecord {
   readonly input: ProducerRecord;
   /** Admission order, for flush() barriers. */
   seq = 0;
-  /** Epoch ms when admitted into the pipeline. */
+  /** Epoch ms when admitted into the pipeline; it fails with RecordExpiredError after `acceptedAt + recordTtlMs`. */
   acceptedAt = 0;
-  /** Epoch ms after which it fails with RecordExpiredError. */
-  expiresAt = 0;
   /** Attempts of earlier Kinesis records that carried it (re-routed after a shard mismatch); usually undefined. */
   priorAttempts: Attempt[] | undefined = undefined;
   settled = false;

@@ -19,6 +19,8 @@ export class OutgoingRecord {
   readonly expiresAt: number;
   /** Sum of the user records' acceptance times (BufferingTime metric without a per-record loop). */
   readonly acceptedAtSum: number;
+  /** Data bytes of the user records inside (UserRecordsDataPut without a per-record loop). */
+  readonly userDataBytes: number;
   /** Not before this (retry backoff). */
   notBefore = 0;
   /** True once it has been sent at least once (BufferingTime counts the first send only). */
@@ -36,6 +38,7 @@ export class OutgoingRecord {
     deadline: number,
     expiresAt: number,
     acceptedAtSum: number,
+    userDataBytes: number,
   ) {
     this.shard = shard;
     this.records = records;
@@ -47,12 +50,6 @@ export class OutgoingRecord {
     this.deadline = deadline;
     this.expiresAt = expiresAt;
     this.acceptedAtSum = acceptedAtSum;
-  }
-
-  /** Data bytes of the user records inside. */
-  userDataBytes(): number {
-    let total = 0;
-    for (const record of this.records) total += record.data.length;
-    return total;
+    this.userDataBytes = userDataBytes;
   }
 }

@@ -38,23 +38,27 @@ export class ShardQueue {
   readonly #aggregator: RecordAggregator | undefined;
   readonly #totals: QueueTotals;
   readonly #maxBufferedTimeMs: number;
+  readonly #recordTtlMs: number;
   /** User records in the open aggregate, in order. */
   #open: PendingRecord[] = [];
   #openDeadline = Number.POSITIVE_INFINITY;
   #openExpiresAt = Number.POSITIVE_INFINITY;
   #openAcceptedAtSum = 0;
+  #openDataBytes = 0;
 
   constructor(
     shardId: string,
     limiter: ShardRateLimiter,
     totals: QueueTotals,
     maxBufferedTimeMs: number,
+    recordTtlMs: number,
     aggregation: AggregationSettings | undefined,
   ) {
     this.shardId = shardId;
     this.limiter = limiter;
     this.#totals = totals;
     this.#maxBufferedTimeMs = maxBufferedTimeMs;
+    this.#recordTtlMs = recordTtlMs;
     this.#aggregator = aggregation === undefined ? undefined : new RecordAggregator(aggregation);
   }
 
@@ -87,8 +91,9 @@ export class ShardQueue {
           false,
           record.bytes - record.data.length,
           deadline,
-          record.expiresAt,
+          record.acceptedAt + this.#recordTtlMs,
           record.acceptedAt,
+          record.data.length,
         ),
       );
       return;
@@ -97,10 +102,11 @@ export class ShardQueue {
     aggregator.add(record);
     if (this.#open.length === 0) {
       this.#openDeadline = record.acceptedAt + this.#maxBufferedTimeMs;
-      this.#openExpiresAt = record.expiresAt;
+      this.#openExpiresAt = record.acceptedAt + this.#recordTtlMs;
     }
     this.#open.push(record);
     this.#openAcceptedAtSum += record.acceptedAt;
+    this.#openDataBytes += record.data.length;
   }
 
   /** Seals the open aggregate (if any) into a Kinesis record at the back of the queue. */
@@ -122,12 +128,14 @@ export class ShardQueue {
         this.#openDeadline,
         this.#openExpiresAt,
         this.#openAcceptedAtSum,
+        this.#openDataBytes,
       ),
     );
     this.#open = [];
     this.#openDeadline = Number.POSITIVE_INFINITY;
     this.#openExpiresAt = Number.POSITIVE_INFINITY;
     this.#openAcceptedAtSum = 0;
+    this.#openDataBytes = 0;
   }
 
   push(record: OutgoingRecord): void {
@@ -162,6 +170,7 @@ export class ShardQueue {
     this.#openDeadline = Number.POSITIVE_INFINITY;
     this.#openExpiresAt = Number.POSITIVE_INFINITY;
     this.#openAcceptedAtSum = 0;
+    this.#openDataBytes = 0;
     return out;
   }
 }

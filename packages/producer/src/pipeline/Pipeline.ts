@@ -200,6 +200,7 @@ export class Pipeline {
             new ShardRateLimiter(this.#options.rateLimit, now),
             this.#totals,
             this.#options.maxBufferedTimeMs,
+            this.#options.recordTtlMs,
             aggregation,
           ),
         );
@@ -248,7 +249,7 @@ export class Pipeline {
             cause: error,
           }),
         );
-      } else if (record.expiresAt <= now) {
+      } else if (record.acceptedAt + this.#options.recordTtlMs <= now) {
         this.#hooks.reject(
           record,
           new RecordExpiredError(

@@ -143,8 +143,18 @@ export class Retrier {
       resolve(user, { shardId, sequenceNumber, attempts: user.allAttempts(attempts) });
       return;
     }
+    if (only === undefined) {
+      // Counted once per Kinesis record, not per user record.
+      metrics.userRecordsPut += users.length;
+      metrics.userRecordsDataPut += record.userDataBytes;
+      for (let i = 0; i < users.length; i++) {
+        const user = users[i] as PendingRecord;
+        resolve(user, { shardId, sequenceNumber, subSequenceNumber: i, attempts: user.allAttempts(attempts) });
+      }
+      return;
+    }
     for (let i = 0; i < users.length; i++) {
-      if (only !== undefined && !only(i)) continue;
+      if (!only(i)) continue;
       const user = users[i] as PendingRecord;
       metrics.userRecordsPut++;
       metrics.userRecordsDataPut += user.data.length;
