@@ -200,4 +200,34 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     await next.stop();
     expect(got.map((g) => g.n)).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
+
+  it('starts new shards at the configured initial position: { timestamp } and LATEST', async () => {
+    // Prepare: 10 records, a pause, then the cut-off time, then 10 more.
+    const stream = `initial-${++counter}`;
+    await aws.kinesis.createStream(stream, 1);
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 10);
+    await sleep(1_100);
+    const cutoff = new Date();
+    await sleep(100);
+    await putNumbered(aws.kinesis.kinesisClient, stream, 10, 10);
+    const fromTimestamp: Got[] = [];
+    const fromLatest: Got[] = [];
+    const a = consumer(stream, `app-ts-${counter}`, 'ts', fromTimestamp, { initialPosition: { timestamp: cutoff } });
+    const b = consumer(stream, `app-latest-${counter}`, 'latest', fromLatest, { initialPosition: 'LATEST' });
+    await Promise.all([a.start(), b.start()]);
+    await until(
+      () => b.metrics().shards[Object.keys(b.metrics().shards)[0] ?? '']?.state === 'PROCESSING',
+      10_000,
+      'LATEST reader',
+    );
+    await sleep(500);
+    // Act
+    await putNumbered(aws.kinesis.kinesisClient, stream, 20, 5);
+    await until(() => fromTimestamp.length >= 15 && fromLatest.length >= 5, 10_000, 'records');
+    await sleep(300);
+    await Promise.all([a.stop(), b.stop()]);
+    // Assess
+    expect(fromTimestamp.map((g) => g.n)).toEqual(Array.from({ length: 15 }, (_, i) => 10 + i));
+    expect(fromLatest.map((g) => g.n)).toEqual([20, 21, 22, 23, 24]);
+  });
 });
