@@ -4,6 +4,8 @@ import { backoffDelay, isRetriable, type Listener, type Logger, sleep, TypedEmit
 import PQueue from 'p-queue';
 import { ConsumerStateError } from './errors.js';
 import type { ConsumerEvents } from './events.js';
+import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
+import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
 import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
@@ -108,7 +110,7 @@ export class KinesisConsumer {
     this.#coordinator = coordinator;
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
-    const fetcherFactory: RecordsFetcherFactory = (start) =>
+    const pollingFetcherFactory: RecordsFetcherFactory = (start) =>
       new PollingFetcher(start, {
         kinesisClient,
         streamName: o.streamName,
@@ -122,6 +124,8 @@ export class KinesisConsumer {
         clock: o.clock,
         events: this.#events,
       });
+    const fetcherFactory =
+      o.retrieval === 'polling' ? pollingFetcherFactory : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient);
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#processorFactory();
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -156,6 +160,30 @@ export class KinesisConsumer {
     this.#state = ConsumerState.RUNNING;
     this.#logger.info('consumer started');
     this.#events.emit('consumer.started', { workerId: o.workerId });
+  }
+
+  /** Enhanced fan-out: registers the stream consumer (waits ACTIVE); a failure fails `start()`. */
+  async #fanOutFetcherFactory(
+    retrieval: ResolvedFanOutRetrieval,
+    kinesisClient: KinesisClient,
+  ): Promise<RecordsFetcherFactory> {
+    const o = this.#o;
+    try {
+      return await createFanOutFetcherFactory({
+        retrieval,
+        kinesisClient,
+        streamName: o.streamName,
+        streamArn: o.streamArn,
+        retryBaseDelayMs: o.fetchRetryBaseDelayMs,
+        retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        logger: o.logger,
+        clock: o.clock,
+        events: this.#events,
+      });
+    } catch (error) {
+      this.#state = ConsumerState.STOPPED;
+      throw error;
+    }
   }
 
   /**

@@ -95,3 +95,29 @@ export class ShardSyncError extends ConsumerError {
     this.stream = stream;
   }
 }
+
+/**
+ * An enhanced fan-out subscription delivered no event within `heartbeatTimeoutMs` (events come at least every 5 s
+ * on AWS). The fetcher aborts it and resubscribes from the last continuation sequence number; reported through
+ * `consumer.fetch_error`.
+ */
+export class SubscriptionStalledError extends ConsumerError {
+  readonly shardId: string;
+  readonly silentForMs: number;
+  constructor(shardId: string, silentForMs: number) {
+    super(`SubscribeToShard of shard ${shardId} delivered no event for ${silentForMs} ms; resubscribing`, {
+      retriable: true,
+    });
+    this.shardId = shardId;
+    this.silentForMs = silentForMs;
+  }
+}
+
+/** Registering (or finding) the enhanced fan-out stream consumer failed, or it did not become ACTIVE in time. */
+export class StreamConsumerRegistrationError extends ConsumerError {
+  readonly consumerName: string;
+  constructor(consumerName: string, reason: string, options: KinesisKitErrorOptions = {}) {
+    super(`Stream consumer ${consumerName}: ${reason}`, options);
+    this.consumerName = consumerName;
+  }
+}

@@ -82,3 +82,26 @@ export type {
 } from './processor/RecordProcessor.js';
 export { ShardRunnerState, ShutdownReason } from './runner/states.js';
 // --- end worker ---
+
+// --- enhanced fan-out (docs/consumer.md "Retrieval") ---
+export { StreamConsumerRegistrationError, SubscriptionStalledError } from './errors.js';
+export type {
+  DeregisterStreamConsumerOptions,
+  RegisterStreamConsumerOptions,
+  StreamConsumerTarget,
+} from './fanOut/streamConsumer.js';
+export { deregisterStreamConsumer, registerStreamConsumer } from './fanOut/streamConsumer.js';
+export type { FanOutFetcherOptions } from './fetch/fanOut/FanOutFetcher.js';
+export { FanOutFetcher } from './fetch/fanOut/FanOutFetcher.js';
+export type {
+  FanOutRetrievalOptions,
+  ResolvedFanOutRetrieval,
+  ResolvedRetrieval,
+  RetrievalOption,
+} from './fetch/fanOut/retrievalOptions.js';
+export {
+  DEFAULT_FANOUT_RETRIEVAL_OPTIONS,
+  RetrievalMode,
+  resolveRetrievalOption,
+} from './fetch/fanOut/retrievalOptions.js';
+// --- end enhanced fan-out ---

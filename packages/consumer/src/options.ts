@@ -3,6 +3,11 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger } from '@kinesis-kit/commons';
 import { InvalidOptionError, silentLogger, systemClock } from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
+import {
+  type ResolvedRetrieval,
+  type RetrievalOption,
+  resolveRetrievalOption,
+} from './fetch/fanOut/retrievalOptions.js';
 import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 
@@ -77,6 +82,11 @@ export interface KinesisConsumerOptions {
   failoverTimeMs?: number | undefined;
   /** Further lease-layer options, passed to the lease coordinator as they are (see docs/leases.md). */
   leaseOptions?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * How shards are read: `'polling'` (GetRecords) or `{ type: 'fanout', … }` (enhanced fan-out, SubscribeToShard;
+   * see docs/consumer.md "Retrieval"). @default 'polling' (KCL 2.x/3.x default: fan-out)
+   */
+  retrieval?: RetrievalOption | undefined;
 }
 
 export interface ResolvedKinesisConsumerOptions {
@@ -107,6 +117,7 @@ export interface ResolvedKinesisConsumerOptions {
   schedulerTickMs: number;
   failoverTimeMs: number;
   leaseOptions: Readonly<Record<string, unknown>>;
+  retrieval: ResolvedRetrieval;
 }
 
 export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
@@ -210,6 +221,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     schedulerTickMs: o.schedulerTickMs,
     failoverTimeMs: o.failoverTimeMs,
     leaseOptions: o.leaseOptions ?? {},
+    retrieval: resolveRetrievalOption(o.retrieval, o.applicationName),
   };
 }
 
