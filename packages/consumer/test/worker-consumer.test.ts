@@ -2,7 +2,7 @@
 // faults injected into real clients (GetRecords throttling, expired iterators, DynamoDB throttling), a throwing
 // processor, and stop() during its retries.
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -229,5 +229,43 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     // Assess
     expect(fromTimestamp.map((g) => g.n)).toEqual(Array.from({ length: 15 }, (_, i) => 10 + i));
     expect(fromLatest.map((g) => g.n)).toEqual([20, 21, 22, 23, 24]);
+  });
+
+  it('prepareCheckpoint writes pendingCheckpoint to the lease; committing it moves the checkpoint and clears it', async () => {
+    // Prepare
+    const stream = `prepare-${++counter}`;
+    const app = `app-prepare-${counter}`;
+    await aws.kinesis.createStream(stream, 1);
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    const seen: { pending?: unknown; checkpoint?: unknown }[] = [];
+    let last: { sequenceNumber: string; subSequenceNumber: number } | undefined;
+    const c = new KinesisConsumer({
+      streamName: stream,
+      applicationName: app,
+      kinesisClient: aws.kinesis.createKinesisClient(),
+      dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
+      initialPosition: 'TRIM_HORIZON',
+      processor: () => ({
+        processRecords: async ({ shardId, records, checkpointer }) => {
+          const r = records[records.length - 1]!;
+          last = { sequenceNumber: r.sequenceNumber, subSequenceNumber: r.subSequenceNumber };
+          const prepared = await checkpointer.prepareCheckpoint();
+          const before = await table.getLease(shardId);
+          await prepared.checkpoint();
+          const after = await table.getLease(shardId);
+          seen.push({ pending: before?.pendingCheckpoint, checkpoint: before?.checkpoint });
+          seen.push({ pending: after?.pendingCheckpoint, checkpoint: after?.checkpoint });
+        },
+      }),
+    });
+    consumers.push(c);
+    // Act
+    await c.start();
+    await until(() => seen.length >= 2, 10_000, 'prepare + commit');
+    await c.stop();
+    // Assess
+    expect(seen[0]).toEqual({ pending: last, checkpoint: { sequenceNumber: 'TRIM_HORIZON', subSequenceNumber: 0 } });
+    expect(seen[1]).toEqual({ pending: undefined, checkpoint: last });
   });
 });
