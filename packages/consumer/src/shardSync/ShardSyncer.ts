@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { backoffDelay, type Logger, sleep } from '@kinesis-kit/commons';
 import { ShardSyncError } from '../errors.js';
+import { isRetriableAwsError } from '../lease/DynamoDBLeaseTable.js';
 import { type Lease, newLease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { TRIM_HORIZON } from '../sequence/ExtendedSequenceNumber.js';
@@ -129,9 +130,8 @@ export class ShardSyncer {
       try {
         return await this.#o.kinesisClient.send(new ListShardsCommand(input));
       } catch (error) {
-        const name = (error as { name?: string }).name;
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-        const retriable = name === 'LimitExceededException' || name === 'ThrottlingException' || status >= 500;
+        // Throttling, 5xx, timeouts and dropped connections (a TimeoutError or ECONNRESET has no HTTP status).
+        const retriable = isRetriableAwsError(error);
         if (!retriable || attempt >= attempts) {
           throw new ShardSyncError(this.#o.streamName ?? this.#o.streamArn ?? '', { cause: error, retriable });
         }
