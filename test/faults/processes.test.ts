@@ -17,7 +17,7 @@ import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultSeed, producerFaults, seededRandom } from './fixtures/faultPlan.js';
 import { openShardIds, produce, sleep, splitOneShard, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
-import { type Ack, checkInvariants, type Line } from './fixtures/invariants.js';
+import { type Ack, checkInvariants, describeMissing, type Line } from './fixtures/invariants.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/faultWorker.ts', import.meta.url));
 const root = path.resolve(path.dirname(WORKER), '../../..');
@@ -157,7 +157,7 @@ describe('fault suite: worker processes', () => {
         return [...acked.keys()].every((n) => seen.has(n));
       },
       40_000,
-      () => `${[...acked.keys()].filter((n) => !delivered().has(n)).length} of ${acked.size} not processed yet`,
+      () => describeMissing(acked, lines()),
     );
     const finalLeases = await waitForSettledLeases(
       aws.dynamoDb.dynamoDbClient,

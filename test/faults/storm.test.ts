@@ -20,7 +20,7 @@ import {
   workerKinesisFaults,
 } from './fixtures/faultPlan.js';
 import { openShardIds, produce, sleep, splitOneShard, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
-import { type Ack, checkInvariants, type Line } from './fixtures/invariants.js';
+import { type Ack, checkInvariants, describeMissing, type Line } from './fixtures/invariants.js';
 import { WorkerLog } from './fixtures/workerLog.js';
 
 let aws: LocalAws;
@@ -91,7 +91,7 @@ describe('fault suite: every client faulted, one process', () => {
     await waitUntil(
       () => [...acked.keys()].every((n) => delivered().has(n)),
       40_000,
-      () => `${[...acked.keys()].filter((n) => !delivered().has(n)).length} of ${acked.size} not processed yet`,
+      () => describeMissing(acked, lines),
     );
     const live = workers.map((w) => w.id);
     const finalLeases = await waitForSettledLeases(aws.dynamoDb.dynamoDbClient, app, live, () => lines, 1_500, 20_000);
