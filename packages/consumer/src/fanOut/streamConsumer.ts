@@ -6,7 +6,7 @@ import {
   type KinesisClient,
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
-import { backoffDelay, type Clock, type Logger, silentLogger, sleep, systemClock } from '@kinesis-kit/commons';
+import { backoffDelay, type Clock, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
 import { StreamConsumerRegistrationError } from '../errors.js';
 
 /** Where a stream consumer lives, and how to reach it. */
@@ -71,14 +71,14 @@ export async function registerStreamConsumer(options: RegisterStreamConsumerOpti
         });
       attempt++;
       logger.info({ err: error, attempt }, 'stream consumer registration: retrying');
-      await sleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal, clock);
+      await heldSleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal);
       continue;
     }
     if (status === 'ACTIVE' && arn !== undefined) return arn;
     if (clock.now() >= deadline)
       throw new StreamConsumerRegistrationError(consumerName, `not ACTIVE after ${timeoutMs} ms (status ${status})`);
     logger.debug({ status }, 'waiting for the stream consumer');
-    await sleep(pollIntervalMs, signal, clock);
+    await heldSleep(pollIntervalMs, signal);
   }
 }
 
@@ -113,7 +113,7 @@ export async function deregisterStreamConsumer(options: DeregisterStreamConsumer
   const deadline = clock.now() + (options.timeoutMs ?? 120_000);
   while ((await describe(kinesisClient, streamArn, consumerName, signal)) !== undefined) {
     if (clock.now() >= deadline) throw new StreamConsumerRegistrationError(consumerName, 'still DELETING');
-    await sleep(500, signal, clock);
+    await heldSleep(500, signal);
   }
   return true;
 }
@@ -162,4 +162,26 @@ function isServerError(error: unknown): boolean {
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
+}
+
+/**
+ * A wait that keeps the process alive (a ref'd timer, unlike the library's background timers): a script awaiting
+ * `start()` while the consumer is being registered must not exit with an unsettled promise.
+ */
+function heldSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
