@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import {
+  GetRecordsCommand,
   ListShardsCommand,
   PutRecordCommand,
   PutRecordsCommand,
@@ -64,28 +65,32 @@ const lifionErrors: string[] = [];
 let runCounter = 0;
 
 function startOurs(stream: string, onRecords: OnRecords): Running {
-  const kinesisClient = aws.kinesis.createKinesisClient();
+  const real = aws.kinesis.createKinesisClient();
   let calls = 0;
   let firstAt: number | undefined;
-  // Per-shard call start times: each GetRecords continues the chain of the iterator the previous one returned.
+  // Per-shard call start times, taken when the fetcher calls send() (the SDK pipeline adds jitter after that);
+  // each GetRecords continues the chain of the iterator the previous one returned.
   const chainOf = new Map<string, number[]>();
   const chains: number[][] = [];
-  kinesisClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'GetRecordsCommand') return next(args);
-      calls++;
-      firstAt ??= performance.now();
-      const iterator = String((args.input as { ShardIterator?: string }).ShardIterator);
-      const chain = chainOf.get(iterator) ?? [];
-      if (!chainOf.delete(iterator)) chains.push(chain);
-      chain.push(Date.now());
-      const result = await next(args);
-      const nextIterator = (result.output as { NextShardIterator?: string }).NextShardIterator;
-      if (nextIterator !== undefined) chainOf.set(nextIterator, chain);
-      return result;
+  const kinesisClient = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return (command: Parameters<typeof real.send>[0], options?: Parameters<typeof real.send>[1]) => {
+        if (!(command instanceof GetRecordsCommand)) return target.send(command, options);
+        calls++;
+        firstAt ??= performance.now();
+        const iterator = String((command.input as { ShardIterator?: string }).ShardIterator);
+        const chain = chainOf.get(iterator) ?? [];
+        if (!chainOf.delete(iterator)) chains.push(chain);
+        chain.push(Date.now());
+        return target.send(command, options).then((output) => {
+          const next = (output as { NextShardIterator?: string }).NextShardIterator;
+          if (next !== undefined) chainOf.set(next, chain);
+          return output;
+        });
+      };
     },
-    { step: 'initialize', name: 'countGetRecords' },
-  );
+  });
   const consumer = new KinesisConsumer({
     streamName: stream,
     applicationName: `bench-ours-${++runCounter}`,
@@ -455,8 +460,8 @@ A producer in the same process sends one \`PutRecord\` every 50 ms for ${SECONDS
 key \`pk-<i>\`), starting 1.5 s after every shard is being read; ${REPS} rounds per consumer, the order rotated each
 round, samples pooled (after a discarded warm-up round: kinesis-local is slow for its first seconds). Latency = time the processor gets the record − time
 of the put. Calls/s are GetRecords per shard over the producing window; "max in 1 s" is the most calls one shard
-started in any 1-second window (ours: call start times, followed per shard through the iterator chain; lifion's
-aws-sdk v2 calls are only counted).
+started in any 1-second window (ours: the times the fetcher calls \`send()\`, followed per shard through the
+iterator chain; lifion's aws-sdk v2 calls are only counted).
 put→ack is the producer's \`PutRecord\` round trip (kinesis-local's share); ack→process is the consumer's share.
 Targets (issue 7): p50 ≤ 130 ms, p99 ≤ 300 ms, never over 5 GetRecords/s per shard. kinesis-local is single-threaded
 and each GetRecords costs it O(records in the shard): when other work shares the 2 cores, every request (puts

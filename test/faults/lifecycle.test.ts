@@ -5,9 +5,8 @@
 //      silently stops consuming;
 //   2. if start() has to back off (a throttled lease-table call), the process exits with code 13 ("unsettled
 //      top-level await") before start() resolves.
-// (The producer holds a ref'd timer while records are outstanding; the consumer has no such thing.) Both tests
-// are marked `fails`: they assert the right behaviour and fail today. When KinesisConsumer keeps a ref'd handle
-// from start() until stop(), vitest reports them as unexpectedly passing — then drop `.fails`.
+// (The producer holds a ref'd timer while records are outstanding.) Fixed: KinesisConsumer now holds one ref'd
+// handle from start() until stop() (option `keepProcessAlive`, default true); the tests were `it.fails` until then.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,14 +53,14 @@ async function runBare(app: string, faultStart: boolean, aliveMs: number) {
   return { stdout, outcome };
 }
 
-describe('KinesisConsumer keeps its process alive (KNOWN BUGS)', () => {
-  it.fails('a started consumer keeps running with nothing else in the process', async () => {
+describe('KinesisConsumer keeps its process alive', () => {
+  it('a started consumer keeps running with nothing else in the process', async () => {
     const { stdout, outcome } = await runBare('kk-lifecycle-idle', false, 3_000);
     expect(stdout).toContain('started');
     expect(outcome).toBe('alive');
   }, 30_000);
 
-  it.fails('start() backing off after a throttled lease-table call does not end the process', async () => {
+  it('start() backing off after a throttled lease-table call does not end the process', async () => {
     const { stdout, outcome } = await runBare('kk-lifecycle-throttled', true, 3_000);
     expect(stdout).toContain('started');
     expect(outcome).toBe('alive');

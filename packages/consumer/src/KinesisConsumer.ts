@@ -51,6 +51,7 @@ export class KinesisConsumer {
   #leaseLayer: WorkerLeaseLayer | undefined;
   #stopping: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: KinesisConsumerOptions) {
     this.#o = resolveKinesisConsumerOptions(options);
@@ -81,7 +82,14 @@ export class KinesisConsumer {
   start(): Promise<void> {
     if (this.#state !== ConsumerState.CREATED) return Promise.reject(new ConsumerStateError('start', this.#state));
     this.#state = ConsumerState.STARTING;
-    this.#starting = this.#start();
+    // A worker is a long-running service: one ref'd handle keeps the process alive from start() until stop()
+    // (every other timer of the library is unref'd, and idle keep-alive sockets do not hold the loop either).
+    if (this.#o.keepProcessAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
+    this.#starting = this.#start().catch((error: unknown) => {
+      this.#releaseProcess();
+      if (this.#state === ConsumerState.STARTING) this.#state = ConsumerState.STOPPED;
+      throw error;
+    });
     return this.#starting;
   }
 
@@ -199,6 +207,7 @@ export class KinesisConsumer {
         await coordinator.stop();
         if (!isRetriable(error) || attempt >= START_ATTEMPTS || this.#stopping !== undefined) {
           this.#state = ConsumerState.STOPPED;
+          this.#releaseProcess();
           throw error;
         }
         const delayMs = backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 });
@@ -226,10 +235,11 @@ export class KinesisConsumer {
     this.#state = ConsumerState.STOPPING;
     // Runners first (each checkpoints and releases its lease) while the coordinator still renews; then the loops;
     // then whatever was taken meanwhile goes back too.
-    await this.#scheduler?.stop();
+    const busy = (await this.#scheduler?.stop(this.#o.stopTimeoutMs)) ?? [];
     await this.#coordinator?.stop();
-    await this.#leaseLayer?.releaseRemaining();
+    await this.#leaseLayer?.releaseRemaining(busy);
     this.#state = ConsumerState.STOPPED;
+    this.#releaseProcess();
     if (wasRunning) {
       this.#logger.info('consumer stopped');
       this.#events.emit('consumer.stopped', {
@@ -237,6 +247,11 @@ export class KinesisConsumer {
         durationMs: this.#o.clock.now() - startedAt,
       });
     }
+  }
+
+  #releaseProcess(): void {
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 
   #processorFactory(): RecordProcessorFactory {

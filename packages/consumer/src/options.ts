@@ -78,6 +78,18 @@ export interface KinesisConsumerOptions {
   /** How often the scheduler reconciles held leases with running shards. @default 1000 */
   schedulerTickMs?: number | undefined;
 
+  /**
+   * Hold the process open from `start()` until `stop()`, as a server does (one ref'd interval; every other timer
+   * is unref'd). Turn off when something else owns the process lifetime (a test runner, a job that calls `stop()`).
+   * @default true
+   */
+  keepProcessAlive?: boolean | undefined;
+  /**
+   * How long `stop()` waits for processors to finish their batch and `shutdownRequested`. After it, `stop()`
+   * resolves anyway; the leases of shards still inside the processor are not released (they expire after
+   * `failoverTimeMs`, so no other worker starts them while the processor runs). @default Infinity (wait)
+   */
+  stopTimeoutMs?: number | undefined;
   /** A lease not renewed for this long may be taken by another worker. @default 10000 (KCL `failoverTimeMillis`) */
   failoverTimeMs?: number | undefined;
   /** Further lease-layer options, passed to the lease coordinator as they are (see docs/leases.md). */
@@ -116,6 +128,8 @@ export interface ResolvedKinesisConsumerOptions {
   parentShardPollIntervalMs: number;
   schedulerTickMs: number;
   failoverTimeMs: number;
+  keepProcessAlive: boolean;
+  stopTimeoutMs: number;
   leaseOptions: Readonly<Record<string, unknown>>;
   retrieval: ResolvedRetrieval;
 }
@@ -134,6 +148,7 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
   parentShardPollIntervalMs: 1_000,
   schedulerTickMs: 1_000,
   failoverTimeMs: 10_000,
+  stopTimeoutMs: Number.POSITIVE_INFINITY,
 } as const);
 
 /** Merges defaults and validates eagerly: throws `InvalidOptionError` naming the first bad option. */
@@ -155,6 +170,8 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     parentShardPollIntervalMs: options.parentShardPollIntervalMs ?? d.parentShardPollIntervalMs,
     schedulerTickMs: options.schedulerTickMs ?? d.schedulerTickMs,
     failoverTimeMs: options.failoverTimeMs ?? d.failoverTimeMs,
+    stopTimeoutMs: options.stopTimeoutMs ?? d.stopTimeoutMs,
+    keepProcessAlive: options.keepProcessAlive ?? true,
   };
   if ((o.streamName === undefined) === (o.streamArn === undefined))
     throw new InvalidOptionError('streamName', 'set (or `streamArn`), but not both', o.streamName ?? o.streamArn);
@@ -187,6 +204,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   integer('parentShardPollIntervalMs', o.parentShardPollIntervalMs, 10);
   integer('schedulerTickMs', o.schedulerTickMs, 10);
   integer('failoverTimeMs', o.failoverTimeMs, 1_000);
+  if (o.stopTimeoutMs !== Number.POSITIVE_INFINITY) integer('stopTimeoutMs', o.stopTimeoutMs, 0);
   const auto = o.autoCheckpoint ?? {};
   if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
   if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
@@ -220,6 +238,8 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     parentShardPollIntervalMs: o.parentShardPollIntervalMs,
     schedulerTickMs: o.schedulerTickMs,
     failoverTimeMs: o.failoverTimeMs,
+    stopTimeoutMs: o.stopTimeoutMs,
+    keepProcessAlive: o.keepProcessAlive,
     leaseOptions: o.leaseOptions ?? {},
     retrieval: resolveRetrievalOption(o.retrieval, o.applicationName),
   };

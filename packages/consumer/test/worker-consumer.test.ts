@@ -268,4 +268,37 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     expect(seen[0]).toEqual({ pending: last, checkpoint: { sequenceNumber: 'TRIM_HORIZON', subSequenceNumber: 0 } });
     expect(seen[1]).toEqual({ pending: undefined, checkpoint: last });
   });
+
+  it('stopTimeoutMs: stop() resolves although a processor hangs, and leaves that lease to expire (not released)', async () => {
+    // Prepare
+    const stream = `hang-${++counter}`;
+    const app = `app-hang-${counter}`;
+    await aws.kinesis.createStream(stream, 1);
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 3);
+    let entered = false;
+    const c = new KinesisConsumer({
+      streamName: stream,
+      applicationName: app,
+      workerId: 'hanger',
+      kinesisClient: aws.kinesis.createKinesisClient(),
+      dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
+      initialPosition: 'TRIM_HORIZON',
+      stopTimeoutMs: 500,
+      eachBatch: () => {
+        entered = true;
+        return new Promise<void>(() => {}); // never settles
+      },
+    });
+    consumers.push(c);
+    await c.start();
+    await until(() => entered, 10_000, 'the hanging batch');
+    // Act
+    const before = Date.now();
+    await c.stop();
+    // Assess
+    expect(Date.now() - before).toBeLessThan(2_000);
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    const [lease] = await table.listLeases();
+    expect(lease?.leaseOwner).toBe('hanger');
+  });
 });

@@ -106,14 +106,32 @@ export class Scheduler {
     this.#runners.set(shardId, { runner, done });
   }
 
-  /** Graceful: every runner finishes its batch, gets `shutdownRequested`, releases its lease. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful: every runner finishes its batch, gets `shutdownRequested`, releases its lease. With `timeoutMs`,
+   * gives up waiting after that long and returns the shards whose runners are still busy (their leases must not be
+   * released: they expire after `failoverTimeMs` instead, so no other worker starts while the processor still runs).
+   */
+  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<string[]> {
     this.#stopping = true;
     this.#timer?.cancel();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#unsubscribe = [];
     const entries = [...this.#runners.values()];
     for (const { runner } of entries) runner.requestShutdown();
-    await Promise.all(entries.map(({ done }) => done));
+    const all = Promise.all(entries.map(({ done }) => done));
+    if (!Number.isFinite(timeoutMs)) {
+      await all;
+      return [];
+    }
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = this.#o.clock.setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([all, timedOut]);
+    timer?.cancel();
+    const busy = [...this.#runners.keys()];
+    if (busy.length > 0)
+      this.#logger.warn({ shards: busy, timeoutMs }, 'stop timed out; leaving these leases to expire');
+    return busy;
   }
 }

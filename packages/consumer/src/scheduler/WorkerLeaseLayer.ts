@@ -45,9 +45,13 @@ export class WorkerLeaseLayer implements SchedulerLeases {
     return this.#coordinator.releaseLease(shardId);
   }
 
-  /** Releases every lease still held (gained while stopping, or left by a runner that could not release). */
-  async releaseRemaining(): Promise<void> {
-    await Promise.allSettled([...this.#coordinator.getHeldLeases().keys()].map((id) => this.releaseLease(id)));
+  /**
+   * Releases every lease still held (gained while stopping, or left by a runner that could not release), except
+   * `keep`: shards whose processor is still running after a stop timeout.
+   */
+  async releaseRemaining(keep: readonly string[] = []): Promise<void> {
+    const ids = [...this.#coordinator.getHeldLeases().keys()].filter((id) => !keep.includes(id));
+    await Promise.allSettled(ids.map((id) => this.releaseLease(id)));
   }
 
   onLeaseLost(listener: (shardId: string) => void): () => void {
