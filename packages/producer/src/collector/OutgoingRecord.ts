@@ -2,6 +2,8 @@ import type { PendingRecord } from '../outcome.js';
 import type { Attempt } from '../types.js';
 import type { ShardQueue } from './ShardQueue.js';
 
+const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);
+
 /** One Kinesis record (aggregated or not) waiting in a shard queue or in flight, with the user records it carries. */
 export class OutgoingRecord {
   /** The shard it was predicted to land in (whose queue holds it). */
@@ -25,7 +27,8 @@ export class OutgoingRecord {
   notBefore = 0;
   /** True once it has been sent at least once (BufferingTime counts the first send only). */
   sent = false;
-  readonly attempts: Attempt[] = [];
+  /** Created at the first attempt: a record that is never sent (or sent once, aggregated or not) costs no array. */
+  #attempts: Attempt[] | undefined = undefined;
 
   constructor(
     shard: ShardQueue,
@@ -51,5 +54,15 @@ export class OutgoingRecord {
     this.expiresAt = expiresAt;
     this.acceptedAtSum = acceptedAtSum;
     this.userDataBytes = userDataBytes;
+  }
+
+  /** Every attempt so far, oldest first (a shared frozen empty array before the first). */
+  get attempts(): readonly Attempt[] {
+    return this.#attempts ?? NO_ATTEMPTS;
+  }
+
+  addAttempt(attempt: Attempt): void {
+    if (this.#attempts === undefined) this.#attempts = [attempt];
+    else this.#attempts.push(attempt);
   }
 }

@@ -61,13 +61,13 @@ export class Retrier {
       const entry: PutRecordsResultEntry | undefined = entries?.[i];
       if (entry !== undefined && entry.ErrorCode === undefined && entry.SequenceNumber !== undefined) {
         const shardId = entry.ShardId ?? record.shard.shardId;
-        record.attempts.push({ startedAt, durationMs, success: true, shardId });
+        record.addAttempt({ startedAt, durationMs, success: true, shardId });
         this.#stored(record, shardId, entry.SequenceNumber);
         continue;
       }
       const failure =
         outcome.failure ?? classifyEntryError(entry?.ErrorCode ?? 'UnknownError', entry?.ErrorMessage ?? undefined);
-      record.attempts.push({
+      record.addAttempt({
         startedAt,
         durationMs,
         success: false,
