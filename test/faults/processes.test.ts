@@ -95,12 +95,14 @@ describe('fault suite: worker processes', () => {
   it('kill -9, a split and a graceful stop, all under faults on every client: nothing lost', async () => {
     // Prepare
     const seed = faultSeed();
+    console.log(`processes: fault seed ${seed} (replay with KK_FAULTS_SEED=${seed})`);
     const streamName = 'faults-procs';
     const app = 'kk-faults-procs';
     const failoverTimeMs = 3_000;
     await aws.kinesis.createStream(streamName, 4);
     const initialShards = await openShardIds(aws.kinesis.kinesisClient, streamName);
-    const t0 = Date.now();
+    // Workers start in ~1-2 s; their storm is ~5 s after spawning, the producer's ~5 s after it starts putting.
+    const t0 = Date.now() + 2_000;
     const storm = { from: t0 + 5_000, to: t0 + 6_500 };
     const shared = {
       STREAM: streamName,
@@ -116,7 +118,8 @@ describe('fault suite: worker processes', () => {
     const testLines: Line[] = [];
     const lines = () => [...testLines, ...workers.flatMap((w) => readLines(w.out))];
     const producerClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
-    const putFaults = withFaults(producerClient, producerFaults(seededRandom(seed), storm));
+    const producerStorm = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+    const putFaults = withFaults(producerClient, producerFaults(seededRandom(seed), producerStorm));
     const producer = new KinesisProducer({
       streamName,
       kinesisClient: producerClient,
@@ -131,6 +134,8 @@ describe('fault suite: worker processes', () => {
 
     // Act: ~8 s of puts; kill -9 at ~2.5 s, split at ~4 s, graceful stop at ~5.5 s (inside the storm).
     const started = Date.now();
+    producerStorm.from = started + 5_000;
+    producerStorm.to = started + 6_500;
     const at = (ms: number) => sleep(Math.max(0, started + ms - Date.now()));
     const producing = produce(producer, acked, { total: 1_600, perTick: 40, everyMs: 200, keys: 200 });
     await at(2_500);

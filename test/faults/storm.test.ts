@@ -8,6 +8,7 @@
 // Can it fail? invariants.test.ts proves each check turns red on a doctored log. Checked by hand on this scenario
 // too: making WorkerLog.eachBatch skip the first record it ever sees makes this test fail with
 // "1 acknowledged records never processed" (and "… never processed at the position the producer reported").
+import { writeFileSync } from 'node:fs';
 import { KinesisConsumer } from '@kinesis-kit/consumer';
 import { KinesisProducer } from '@kinesis-kit/producer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
@@ -36,6 +37,7 @@ describe('fault suite: every client faulted, one process', () => {
   it('storm + 500s + timeouts + resets on producer, workers and lease table, and a split: nothing lost', async () => {
     // Prepare
     const seed = faultSeed();
+    console.log(`storm: fault seed ${seed} (replay with KK_FAULTS_SEED=${seed})`);
     const random = seededRandom(seed);
     const streamName = 'faults-storm';
     const app = 'kk-faults-storm';
@@ -43,8 +45,8 @@ describe('fault suite: every client faulted, one process', () => {
     await aws.kinesis.createStream(streamName, 3);
     const initialShards = await openShardIds(aws.kinesis.kinesisClient, streamName);
     const lines: Line[] = [];
-    const t0 = Date.now();
-    const storm = { from: t0 + 2_500, to: t0 + 4_000 };
+    // The storm starts 2.5 s into production (set once the workers are up: starting them can take long under load).
+    const storm = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
     const workers = ['a', 'b', 'c'].map((id) => {
       const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
       const dynamoDbClient = aws.dynamoDb.createDynamoDbClient({ maxAttempts: 1 });
@@ -82,6 +84,8 @@ describe('fault suite: every client faulted, one process', () => {
 
     // Act: workers start under faults; ~6 s of steady puts; a split at ~2 s (before the storm).
     await Promise.all(workers.map((w) => w.consumer.start()));
+    storm.from = Date.now() + 2_500;
+    storm.to = storm.from + 1_500;
     const producing = produce(producer, acked, { total: 3_000, perTick: 100, everyMs: 200, keys: 300 });
     await sleep(2_000);
     const parent = await splitOneShard(aws.kinesis.kinesisClient, streamName);
@@ -92,7 +96,11 @@ describe('fault suite: every client faulted, one process', () => {
       () => [...acked.keys()].every((n) => delivered().has(n)),
       40_000,
       () => describeMissing(acked, lines),
-    );
+    ).catch((error: unknown) => {
+      if (process.env.KK_FAULTS_DUMP)
+        writeFileSync(process.env.KK_FAULTS_DUMP, JSON.stringify({ acked: [...acked], lines }));
+      throw error;
+    });
     const live = workers.map((w) => w.id);
     const finalLeases = await waitForSettledLeases(aws.dynamoDb.dynamoDbClient, app, live, () => lines, 1_500, 20_000);
     const openShards = await openShardIds(aws.kinesis.kinesisClient, streamName);
