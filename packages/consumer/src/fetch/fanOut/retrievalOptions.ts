@@ -28,7 +28,8 @@ export interface FanOutRetrievalOptions {
   kinesisClient?: KinesisClient | undefined;
   /**
    * A subscription that delivers no event for this long is treated as stalled: aborted and replaced from the last
-   * continuation sequence number. Events come every ≤ 5 s on AWS (every 1 s on kinesis-local), even when idle.
+   * continuation sequence number. Events come every ≤ 5 s on AWS (every 1 s on kinesis-local), even when idle;
+   * the first one up to ~2 s after subscribing on kinesis-local. Below ~6 s, healthy subscriptions get replaced.
    * @default 15000 (the KCL has no heartbeat: it relies on `readTimeout`/its 35 s max-age checks)
    */
   heartbeatTimeoutMs?: number | undefined;
