@@ -1,13 +1,11 @@
-// A producer bug the storm scenario found (seed 402221391): with `maxInFlightPerShard: 1` (documented as strict
-// per-key order "also across retries"), a record still being retried for a shard that was then split can be
-// stored in a child shard AFTER a later record of the same key, which went straight to the child once the shard
-// map was reloaded: the parent's queue and the child's queue each allow one request in flight, independently.
-// docs/producer.md only excludes records *re-sent* after a shard mismatch, which this one is not.
+// Regression test for a producer bug the storm scenario found (seed 402221391): with `maxInFlightPerShard: 1`
+// (documented as strict per-key order "also across retries"), a record still being retried for a shard that was
+// then split could be stored in a child shard AFTER a later record of the same key, which went straight to the
+// child once the shard map was reloaded: the parent's queue and the child's queue each allowed one request in
+// flight, independently. Fixed: a child shard's queue sends nothing until its closed parent settled its records.
 //
-// Deterministic repro: record 0 is throttled until record 1 (same key, put after the map reload that followed the
-// split) is stored — in the same child shard, before record 0. Marked `fails` (the assertion below fails today): when the
-// producer keeps per-key order across a map reload, vitest reports this test as unexpectedly passing — then
-// drop `.fails`.
+// Deterministic: record 0 is throttled until record 1 (same key, put after the map reload that followed the
+// split) is stored, or for 4 s; record 1 must still be stored after record 0, in the same child shard.
 import { KinesisProducer, type PutResult } from '@kinesis-kit/producer';
 import { type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('producer: strict per-key order across a reshard', () => {
-  it.fails('a record retried across a split is stored before a later record of its key (KNOWN BUG)', async () => {
+  it('a record retried across a split is stored before a later record of its key', async () => {
     // Prepare: one shard; every PutRecords carrying record 0 is throttled until record 1 is stored (at most 4 s).
     const streamName = 'faults-order-reshard';
     await kinesis.createStream(streamName, 1);

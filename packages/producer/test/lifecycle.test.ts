@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
+import { type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisProducer, type PutResult } from '../src/index.js';
 import { listAllShards, readStream } from './readStream.js';
@@ -87,6 +87,99 @@ describe('KinesisProducer lifecycle against kinesis-local', () => {
     results.forEach((result, n) => {
       expect(byShard.get(`m-${n}`)?.has(result.shardId)).toBe(true);
     });
+  }, 60_000);
+
+  it('strict ordering keeps per-key order across a split and a merge (aggregation on, partial failures)', async () => {
+    // Prepare: strict ordering, aggregation on, a fifth of PutRecords calls fail some entries (retried).
+    const streamName = `strict-reshard-${process.pid}`;
+    await kinesis.createStream(streamName, 2);
+    const client = kinesis.createKinesisClient({ maxAttempts: 1 });
+    withFaults(client, [{ commands: ['PutRecords'], fault: 'partial', probability: 0.2 }]);
+    const producer = new KinesisProducer({
+      streamName,
+      kinesisClient: client,
+      maxInFlightPerShard: 1,
+      maxBufferedTimeMs: 20,
+      retryBaseDelayMs: 20,
+      retryMaxDelayMs: 100,
+      shardMapRefreshIntervalMs: 250,
+    });
+    const promises: Promise<PutResult>[] = [];
+    let stop = false;
+    const putter = (async () => {
+      for (let i = 0; !stop; i++) {
+        for (let j = 0; j < 20; j++) {
+          const n = i * 20 + j;
+          promises.push(producer.put({ data: `m-${n}`, partitionKey: `key-${n % 97}` }));
+        }
+        await sleep(15);
+      }
+    })();
+
+    // Act: split shard 0, then merge its children, while putting.
+    await sleep(400);
+    const [shard0] = await listAllShards(client, streamName);
+    const start = BigInt(shard0?.HashKeyRange?.StartingHashKey ?? '0');
+    const end = BigInt(shard0?.HashKeyRange?.EndingHashKey ?? '0');
+    await client.send(
+      new SplitShardCommand({
+        StreamName: streamName,
+        ShardToSplit: shard0?.ShardId,
+        NewStartingHashKey: ((start + end) / 2n).toString(),
+      }),
+    );
+    await kinesis.waitForStreamActive(streamName);
+    await sleep(600);
+    await client.send(
+      new MergeShardsCommand({
+        StreamName: streamName,
+        ShardToMerge: 'shardId-000000000002',
+        AdjacentShardToMerge: 'shardId-000000000003',
+      }),
+    );
+    await kinesis.waitForStreamActive(streamName);
+    await sleep(600);
+    stop = true;
+    await putter;
+    const results = await Promise.all(promises);
+    await producer.close();
+
+    // Assess: per key, put() order is storage order as a KCL reader sees it (parents before children, then
+    // sequence and sub-sequence number).
+    const depth = new Map<string, number>();
+    const shards = await listAllShards(kinesis.kinesisClient, streamName);
+    const depthOf = (id: string | undefined): number => {
+      if (id === undefined) return -1;
+      const known = depth.get(id);
+      if (known !== undefined) return known;
+      const shard = shards.find((s) => s.ShardId === id);
+      const d = 1 + Math.max(depthOf(shard?.ParentShardId), depthOf(shard?.AdjacentParentShardId));
+      depth.set(id, d);
+      return d;
+    };
+    expect(new Set(results.map((r) => r.shardId)).has('shardId-000000000004')).toBe(true);
+    const last = new Map<string, [number, bigint, number]>();
+    let outOfOrder = 0;
+    results.forEach((r, n) => {
+      const key = `key-${n % 97}`;
+      const position: [number, bigint, number] = [
+        depthOf(r.shardId),
+        BigInt(r.sequenceNumber),
+        r.subSequenceNumber ?? 0,
+      ];
+      const before = last.get(key);
+      if (
+        before !== undefined &&
+        (before[0] > position[0] ||
+          (before[0] === position[0] &&
+            (before[1] > position[1] || (before[1] === position[1] && before[2] >= position[2]))))
+      ) {
+        outOfOrder++;
+      }
+      last.set(key, position);
+    });
+    expect(promises.length).toBeGreaterThan(1_000);
+    expect(outOfOrder).toBe(0);
   }, 60_000);
 
   it('a script that calls close() exits by itself (default client, no open handles)', async () => {

@@ -68,9 +68,10 @@ export class Collector {
       if (shard.idle) {
         shard.busy = false;
         this.#busy.delete(shard);
+        if (shard.retired) shard.releaseIfDrained();
         continue;
       }
-      if (full || shard.inFlight >= maxInFlightPerShard) continue;
+      if (full || shard.inFlight >= maxInFlightPerShard || shard.held > 0) continue;
       let taken = 0;
       let takenBytes = 0;
       const queue = shard.queue;

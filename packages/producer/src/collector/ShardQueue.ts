@@ -1,6 +1,7 @@
 import { RecordAggregator } from '@kinesis-kit/aggregation';
 import type { PendingRecord } from '../outcome.js';
 import type { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
+import type { HashKeyRange } from '../shardMap/ShardMap.js';
 import { Deque } from './Deque.js';
 import { OutgoingRecord } from './OutgoingRecord.js';
 
@@ -34,6 +35,13 @@ export class ShardQueue {
   busy = false;
   /** No longer in the shard map (closed by a reshard): receives no new records, drains what it has. */
   retired = false;
+  /**
+   * Reasons this queue may not send now (0 almost always): a closed parent shard that still holds or is sending
+   * records of its hash range (strict ordering), or a shard mismatch whose re-sends are not queued yet.
+   */
+  held = 0;
+  /** Its hash key range when the shard map listed it (to find the children of a closed shard). */
+  readonly range: HashKeyRange | undefined;
 
   readonly #aggregator: RecordAggregator | undefined;
   readonly #totals: QueueTotals;
@@ -45,6 +53,9 @@ export class ShardQueue {
   #openExpiresAt = Number.POSITIVE_INFINITY;
   #openAcceptedAtSum = 0;
   #openDataBytes = 0;
+  /** Queues held until this one (closed by a reshard) has settled everything it had; undefined almost always. */
+  #successors: ShardQueue[] | undefined;
+  #onReleased: ((queue: ShardQueue) => void) | undefined;
 
   constructor(
     shardId: string,
@@ -53,8 +64,10 @@ export class ShardQueue {
     maxBufferedTimeMs: number,
     recordTtlMs: number,
     aggregation: AggregationSettings | undefined,
+    range?: HashKeyRange,
   ) {
     this.shardId = shardId;
+    this.range = range;
     this.limiter = limiter;
     this.#totals = totals;
     this.#maxBufferedTimeMs = maxBufferedTimeMs;
@@ -158,6 +171,67 @@ export class ShardQueue {
       this.#totals.bytes -= record.bytes;
     }
     return record;
+  }
+
+  /**
+   * Puts user records back at the front, each as its own (non-aggregated) Kinesis record, in the given order: user
+   * records of an aggregate that landed on a shard not holding their hash key, sent again so Kinesis routes each
+   * by its own hash key, still ahead of everything queued after them.
+   */
+  unshiftSingles(records: readonly PendingRecord[]): void {
+    for (let i = records.length - 1; i >= 0; i--) {
+      const record = records[i] as PendingRecord;
+      const single = new OutgoingRecord(
+        this,
+        [record],
+        record.data,
+        record.partitionKey,
+        record.explicitHashKey,
+        false,
+        record.bytes - record.data.length,
+        record.acceptedAt + this.#maxBufferedTimeMs,
+        record.acceptedAt + this.#recordTtlMs,
+        record.acceptedAt,
+        record.data.length,
+      );
+      single.sent = true; // its buffering time was counted when the aggregate went out
+      this.unshift(single);
+    }
+  }
+
+  /**
+   * Holds `successor` (a shard whose range overlaps this closed one) until this queue has settled everything it
+   * holds or sends: then every successor's hold is released and `onReleased` is called.
+   */
+  holdUntilDrained(successor: ShardQueue, onReleased: (queue: ShardQueue) => void): void {
+    successor.held++;
+    if (this.#successors === undefined) this.#successors = [successor];
+    else this.#successors.push(successor);
+    this.#onReleased = onReleased;
+  }
+
+  /** True while it holds successors (a closed shard not drained yet). */
+  get holdsSuccessors(): boolean {
+    return this.#successors !== undefined;
+  }
+
+  /** Nothing left here: nothing queued, aggregating, in flight or held. */
+  get drained(): boolean {
+    return this.held === 0 && this.inFlight === 0 && this.idle;
+  }
+
+  /** Releases the successors if nothing is left here (queued, aggregating, in flight or held); cheap otherwise. */
+  releaseIfDrained(): void {
+    const successors = this.#successors;
+    if (successors === undefined || !this.drained) return;
+    this.#successors = undefined;
+    const onReleased = this.#onReleased;
+    this.#onReleased = undefined;
+    for (const successor of successors) {
+      successor.held--;
+      successor.releaseIfDrained(); // a child closed in turn may be drained too
+    }
+    onReleased?.(this);
   }
 
   /** Removes every user record (open and queued), oldest first, e.g. to fail them all. */

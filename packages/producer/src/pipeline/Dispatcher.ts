@@ -120,6 +120,7 @@ export class Dispatcher {
       } catch (error) {
         logger.error({ err: error }, 'handling a PutRecords outcome failed');
       }
+      for (const shard of batch.shards) if (shard.retired) shard.releaseIfDrained();
       const failedCount = outcome.entries === undefined ? batch.records.length : countFailed(outcome.entries);
       emitter.emitLazy('producer.put_records', () => ({
         recordCount: batch.records.length,

@@ -47,6 +47,10 @@ export class Pipeline {
   readonly #totals: QueueTotals = { records: 0, bytes: 0 };
   readonly #retrier: Retrier;
   readonly #dispatcher: Dispatcher;
+  /** Strict ordering (`maxInFlightPerShard: 1`): shards opened by a reshard wait for their closed parents. */
+  readonly #strict: boolean;
+  /** Closed shards (strict ordering) still holding or sending records; their children wait for them. */
+  readonly #draining = new Set<ShardQueue>();
   /** Records accepted before the first shard map arrived. */
   #parked: PendingRecord[] = [];
   #started = false;
@@ -63,6 +67,7 @@ export class Pipeline {
     this.#logger = logger.child({ component: 'Pipeline' });
     this.#emitter = emitter;
     this.#hooks = hooks;
+    this.#strict = options.maxInFlightPerShard === 1;
     this.#ownsClient = options.kinesisClient === undefined;
     this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
@@ -183,6 +188,7 @@ export class Pipeline {
     const map = this.#shardMap;
     const now = this.#options.clock.now();
     const open = new Set<string>();
+    const created: ShardQueue[] = [];
     for (const info of map.shards) {
       open.add(info.shardId);
       if (!this.#queues.has(info.shardId)) {
@@ -202,8 +208,10 @@ export class Pipeline {
             this.#options.maxBufferedTimeMs,
             this.#options.recordTtlMs,
             aggregation,
+            info,
           ),
         );
+        created.push(this.#queues.get(info.shardId) as ShardQueue);
       }
     }
     for (const [shardId, queue] of this.#queues) {
@@ -211,11 +219,13 @@ export class Pipeline {
       // Closed by a reshard: it drains what it holds (Kinesis routes by hash key to the child) and is forgotten.
       queue.retired = true;
       this.#queues.delete(shardId);
+      if (this.#strict) this.#draining.add(queue);
       if (!queue.idle && !queue.busy) {
         queue.busy = true;
         this.#busy.add(queue);
       }
     }
+    if (this.#draining.size > 0) this.#holdChildren(created);
     this.#emitter.emitLazy('producer.shard_map_refreshed', () => ({
       reason,
       shardCount: map.shards.length,
@@ -272,6 +282,35 @@ export class Pipeline {
     this.#loader.retryLater(reason);
   }
 
+  /**
+   * Strict ordering across a reshard: a shard that a reshard opened sends nothing until every closed shard whose
+   * hash range overlaps it has settled what it held or was sending (every record of a key in a closed shard was put
+   * before any record of that key in its child). Chains work too: a child closed in turn waits for its parent and
+   * holds its own children. Costs nothing unless a shard was closed.
+   */
+  #holdChildren(created: readonly ShardQueue[]): void {
+    const onReleased = (queue: ShardQueue) => {
+      this.#draining.delete(queue);
+      this.#dispatcher.schedulePump();
+    };
+    for (const parent of this.#draining) {
+      const range = parent.range;
+      if (range === undefined) continue;
+      for (const child of created) {
+        const r = child.range;
+        if (r !== undefined && r.startingHashKey <= range.endingHashKey && range.startingHashKey <= r.endingHashKey) {
+          parent.holdUntilDrained(child, onReleased);
+        }
+      }
+    }
+    // Parents with nothing left release at once. One without children in this map (a listing caught mid-reshard)
+    // stays until it is drained, to hold children that a later map lists.
+    for (const parent of [...this.#draining]) {
+      parent.releaseIfDrained();
+      if (!parent.holdsSuccessors && parent.drained) this.#draining.delete(parent);
+    }
+  }
+
   #queueFor(hash: bigint): ShardQueue | undefined {
     const info = this.#shardMap.lookup(hash);
     return info === undefined ? undefined : this.#queues.get(info.shardId);
@@ -288,33 +327,59 @@ export class Pipeline {
 
   /**
    * A Kinesis record was stored in `shardId`, not the predicted shard: the map is stale. A lone record is simply
-   * where Kinesis put it. For an aggregate, the map is reloaded and the user records whose hash key lies outside
-   * the actual shard's range are sent again (a reader that filters by range, as the KCL does, would drop them).
+   * where Kinesis put it. For an aggregate, the user records whose hash key lies outside the actual shard's range
+   * are sent again (a reader that filters by range, as the KCL does, would drop them), each as its own Kinesis
+   * record at the FRONT of the queue it came from, so they stay ahead of later records of their keys. When the
+   * actual shard is not in the map yet, that queue sends nothing until the reloaded map tells the range.
    */
   #mismatch(record: OutgoingRecord, shardId: string, sequenceNumber: string): void {
+    const source = record.shard;
     this.#emitter.emitLazy('producer.shard_mismatch', () => ({
-      predictedShardId: record.shard.shardId,
+      predictedShardId: source.shardId,
       actualShardId: shardId,
       userRecordCount: record.records.length,
     }));
-    const refresh = this.refreshShardMap('shard mismatch');
+    const known = this.#shardMap.get(shardId);
+    // A closed shard's records landing in its children is expected once the map knows them: no reload needed.
+    const refresh = source.retired && known !== undefined ? undefined : this.refreshShardMap('shard mismatch');
     if (!record.aggregated) {
       this.#retrier.resolveAll(record, shardId, sequenceNumber);
       return;
     }
+    if (known !== undefined || refresh === undefined) {
+      this.#resend(record, shardId, sequenceNumber);
+      return;
+    }
+    source.held++;
     void refresh.then(() => {
-      const range = this.#shardMap.get(shardId);
-      const inRange = (i: number) =>
-        range !== undefined && isInHashKeyRange((record.records[i] as PendingRecord).hash, range);
-      this.#retrier.resolveAll(record, shardId, sequenceNumber, inRange);
-      for (let i = 0; i < record.records.length; i++) {
-        if (inRange(i)) continue;
-        const user = record.records[i] as PendingRecord;
-        if (user.settled) continue;
-        user.priorAttempts = [...user.allAttempts(record.attempts)];
-        this.accept(user, undefined);
-      }
+      source.held--;
+      this.#resend(record, shardId, sequenceNumber);
+      if (source.retired) source.releaseIfDrained();
       this.#dispatcher.schedulePump();
     });
+  }
+
+  /** Resolves the user records of `record` inside `shardId`'s range; the others go back to the front of its queue. */
+  #resend(record: OutgoingRecord, shardId: string, sequenceNumber: string): void {
+    const range = this.#shardMap.get(shardId);
+    const inRange = (i: number) =>
+      range !== undefined && isInHashKeyRange((record.records[i] as PendingRecord).hash, range);
+    this.#retrier.resolveAll(record, shardId, sequenceNumber, inRange);
+    const again: PendingRecord[] = [];
+    for (let i = 0; i < record.records.length; i++) {
+      if (inRange(i)) continue;
+      const user = record.records[i] as PendingRecord;
+      if (user.settled) continue;
+      user.priorAttempts = [...user.allAttempts(record.attempts)];
+      again.push(user);
+    }
+    if (again.length === 0) return;
+    const source = record.shard;
+    source.unshiftSingles(again);
+    if (!source.busy) {
+      source.busy = true;
+      this.#busy.add(source);
+    }
+    this.#dispatcher.schedulePump();
   }
 }

@@ -1,11 +1,15 @@
 import { type KinesisClient, ListShardsCommand, type ListShardsCommandInput } from '@aws-sdk/client-kinesis';
 import { parseHashKeyRange } from '@kinesis-kit/aggregation';
 
-/** An open shard and its hash key range. */
-export interface ShardInfo {
-  readonly shardId: string;
+/** An inclusive range of hash keys. */
+export interface HashKeyRange {
   readonly startingHashKey: bigint;
   readonly endingHashKey: bigint;
+}
+
+/** An open shard and its hash key range. */
+export interface ShardInfo extends HashKeyRange {
+  readonly shardId: string;
 }
 
 /** Where to list shards: a stream name or ARN, and the request options for each call. */
