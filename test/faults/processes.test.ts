@@ -103,13 +103,12 @@ describe('fault suite: worker processes', () => {
     const initialShards = await openShardIds(aws.kinesis.kinesisClient, streamName);
     // Workers start in ~1-2 s; their storm is ~5 s after spawning, the producer's ~5 s after it starts putting.
     const t0 = Date.now() + 2_000;
-    const storm = { from: t0 + 5_000, to: t0 + 6_500 };
+    const stormFrom = t0 + 5_000;
     const shared = {
       STREAM: streamName,
       APP: app,
       FAILOVER_MS: String(failoverTimeMs),
-      STORM_FROM: String(storm.from),
-      STORM_TO: String(storm.to),
+      STORM_FROM: String(stormFrom),
     };
     const workers = await Promise.all(
       ['p0', 'p1', 'p2'].map((id, i) => spawnWorker(id, { ...shared, SEED: String(seed + i + 1) })),
@@ -118,7 +117,7 @@ describe('fault suite: worker processes', () => {
     const testLines: Line[] = [];
     const lines = () => [...testLines, ...workers.flatMap((w) => readLines(w.out))];
     const producerClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
-    const producerStorm = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+    const producerStorm = { from: Number.POSITIVE_INFINITY, minMs: 1_500, minHits: 10 };
     const putFaults = withFaults(producerClient, producerFaults(seededRandom(seed), producerStorm));
     const producer = new KinesisProducer({
       streamName,
@@ -129,13 +128,15 @@ describe('fault suite: worker processes', () => {
       maxBufferedTimeMs: 50,
       retryBaseDelayMs: 20,
       retryMaxDelayMs: 500,
+      // Records must not expire on a loaded CI machine: expiry is not what this scenario is about (see
+      // packages/producer/test/faults.test.ts for that); every put must eventually be acknowledged.
+      recordTtlMs: 120_000,
     });
     const acked = new Map<number, Ack>();
 
-    // Act: ~8 s of puts; kill -9 at ~2.5 s, split at ~4 s, graceful stop at ~5.5 s (inside the storm).
+    // Act: ~8 s of puts; kill -9 at ~2.5 s, split at ~4 s, graceful stop at ~5.5 s (storms start at ~5 s).
     const started = Date.now();
     producerStorm.from = started + 5_000;
-    producerStorm.to = started + 6_500;
     const at = (ms: number) => sleep(Math.max(0, started + ms - Date.now()));
     const producing = produce(producer, acked, { total: 1_600, perTick: 40, everyMs: 200, keys: 200 });
     await at(2_500);
@@ -189,10 +190,16 @@ describe('fault suite: worker processes', () => {
     const stayingCode = await staying.exited;
 
     // Assess
-    const victimShards = new Set(log.filter((l) => l.w === victim.id && l.type === 'gained').map((l) => l.shardId));
+    // The shards the victim held when it was killed (gained, and not lost or finished before the kill).
+    const victimShards = new Set<string>();
+    for (const l of log.filter((x) => x.w === victim.id && x.t <= killedAt).sort((a, b) => a.t - b.t)) {
+      if (l.type === 'gained') victimShards.add(l.shardId as string);
+      if (l.type === 'lost' || l.type === 'done') victimShards.delete(l.shardId as string);
+    }
     const takeovers = [...victimShards].map((shardId) => {
       const next = log.find((l) => l.type === 'gained' && l.shardId === shardId && l.w !== victim.id && l.t > killedAt);
-      return next === undefined ? Number.NaN : next.t - killedAt;
+      const ended = finalLeases.find((l) => l.shardId === shardId)?.checkpoint === 'SHARD_END';
+      return next === undefined ? (ended ? 0 : Number.POSITIVE_INFINITY) : next.t - killedAt;
     });
     console.log(
       `processes (seed ${seed}): ${acked.size} acknowledged, ${report.deliveries} deliveries, ${report.redeliveries} re-deliveries, ` +
@@ -205,9 +212,9 @@ describe('fault suite: worker processes', () => {
     expect(leavingCode).toBe(0);
     expect(stayingCode).toBe(0);
     expect(putFaults.count()).toBeGreaterThan(10);
-    // The kill mattered: the victim held shards, and each was taken over within failoverTimeMs + a few taking
-    // cycles (faults on the survivors' lease clients can cost a cycle or two).
+    // The kill mattered: the victim held shards, and each was taken over (measured: 2-5 s with failoverTimeMs 3 s;
+    // the bound is loose because faults on the survivors' lease clients and a loaded CI machine cost cycles).
     expect(victimShards.size).toBeGreaterThan(0);
-    for (const ms of takeovers) expect(ms).toBeLessThan(failoverTimeMs + 4_000);
-  }, 120_000);
+    for (const ms of takeovers) expect(ms).toBeLessThan(3 * failoverTimeMs);
+  }, 150_000);
 });

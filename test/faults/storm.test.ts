@@ -46,11 +46,12 @@ describe('fault suite: every client faulted, one process', () => {
     const initialShards = await openShardIds(aws.kinesis.kinesisClient, streamName);
     const lines: Line[] = [];
     // The storm starts 2.5 s into production (set once the workers are up: starting them can take long under load).
-    const storm = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+    const storm = { from: Number.POSITIVE_INFINITY, minMs: 1_500, minHits: 10 }; // the producer's
+    const readerStorm = { from: Number.POSITIVE_INFINITY, minMs: 1_500, minHits: 10 }; // shared by the 3 workers
     const workers = ['a', 'b', 'c'].map((id) => {
       const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
       const dynamoDbClient = aws.dynamoDb.createDynamoDbClient({ maxAttempts: 1 });
-      const kinesisFaults = withFaults(kinesisClient, workerKinesisFaults(random, storm));
+      const kinesisFaults = withFaults(kinesisClient, workerKinesisFaults(random, readerStorm));
       const leaseFaults = withFaults(dynamoDbClient, leaseTableFaults(random));
       const log = new WorkerLog(id, (batch) => lines.push(...batch));
       const consumer = new KinesisConsumer({
@@ -70,6 +71,7 @@ describe('fault suite: every client faulted, one process', () => {
     });
     const producerClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
     const putFaults = withFaults(producerClient, producerFaults(random, storm));
+
     const producer = new KinesisProducer({
       streamName,
       kinesisClient: producerClient,
@@ -77,16 +79,19 @@ describe('fault suite: every client faulted, one process', () => {
       maxBufferedTimeMs: 50,
       retryBaseDelayMs: 20,
       retryMaxDelayMs: 500,
+      // Records must not expire on a loaded CI machine: expiry is not what this scenario is about (see
+      // packages/producer/test/faults.test.ts for that); every put must eventually be acknowledged.
+      recordTtlMs: 120_000,
     });
     const retries: string[] = [];
     producer.on('producer.retry', (e) => retries.push(e.errorCode));
     const acked = new Map<number, Ack>();
 
-    // Act: workers start under faults; ~6 s of steady puts; a split at ~2 s (before the storm).
+    // Act: workers start under faults; ~4 s of steady puts; a split at ~2 s (before the storm at ~2.5 s).
     await Promise.all(workers.map((w) => w.consumer.start()));
     storm.from = Date.now() + 2_500;
-    storm.to = storm.from + 1_500;
-    const producing = produce(producer, acked, { total: 3_000, perTick: 100, everyMs: 200, keys: 300 });
+    readerStorm.from = storm.from;
+    const producing = produce(producer, acked, { total: 2_000, perTick: 100, everyMs: 200, keys: 300 });
     await sleep(2_000);
     const parent = await splitOneShard(aws.kinesis.kinesisClient, streamName);
     const failures = await producing;
@@ -125,17 +130,17 @@ describe('fault suite: every client faulted, one process', () => {
     );
     expect(report.violations).toEqual([]);
     expect(failures).toEqual([]);
-    expect(acked.size).toBe(3_000);
+    expect(acked.size).toBe(2_000);
     // The faults really happened, on every client (else this scenario proves nothing).
-    expect(putFaults.count()).toBeGreaterThan(20);
-    expect(putFaults.count(0)).toBeGreaterThan(0); // the storm hit the producer
+    expect(putFaults.count(0)).toBeGreaterThanOrEqual(10); // the storm hit the producer
+    expect(putFaults.count() - putFaults.count(0)).toBeGreaterThan(0); // and so did random faults
     for (const w of workers) {
       expect(w.kinesisFaults.count()).toBeGreaterThan(0);
       expect(w.leaseFaults.count()).toBeGreaterThan(0);
     }
-    expect(workers.reduce((sum, w) => sum + w.kinesisFaults.count(0), 0)).toBeGreaterThan(0); // storm on readers
+    expect(workers.reduce((sum, w) => sum + w.kinesisFaults.count(0), 0)).toBeGreaterThanOrEqual(10); // storm on readers
     // The split was processed: the parent ended (SHARD_END) and its children are leased.
     expect(finalLeases.find((l) => l.shardId === parent)?.checkpoint).toBe('SHARD_END');
     expect(openShards.length).toBe(4);
-  }, 90_000);
+  }, 150_000);
 });
