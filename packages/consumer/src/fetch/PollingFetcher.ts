@@ -9,6 +9,7 @@ import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, sleep } from '@kinesis-kit/commons';
 import { FetcherClosedError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
+import { BatchHandoff } from './BatchHandoff.js';
 import { isSequenceNumber } from './compareSequenceNumber.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from './RecordsFetcher.js';
 import { toConsumerRecords } from './toConsumerRecords.js';
@@ -31,8 +32,6 @@ export interface PollingFetcherOptions {
   events: TypedEmitter<ConsumerEvents>;
 }
 
-type Pending = { resolve: (r: FetchResult) => void; reject: (e: unknown) => void };
-
 /**
  * Polls one shard with GetShardIterator/GetRecords, one batch ahead of the processor (a prefetch of exactly one
  * batch). Paces itself to at most one call per `minGetRecordsIntervalMs`; idles only when caught up. Retries every
@@ -41,6 +40,7 @@ type Pending = { resolve: (r: FetchResult) => void; reject: (e: unknown) => void
  */
 export class PollingFetcher implements RecordsFetcher {
   readonly #start: FetcherStart;
+  readonly #handoff: BatchHandoff;
   readonly #options: PollingFetcherOptions;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
@@ -52,15 +52,11 @@ export class PollingFetcher implements RecordsFetcher {
   #lastCallStartedAt = Number.NEGATIVE_INFINITY;
   #lastWasIdle = false;
   /** The one prefetched batch (or failure), waiting for `next()`. */
-  #buffered: { result: FetchResult } | { error: unknown } | undefined;
-  #pending: Pending | undefined;
   /** Resolved when the buffered batch is taken, so the loop may fetch the next. */
-  #onTaken: (() => void) | undefined;
-  #closed = false;
-  #ended = false;
 
   constructor(start: FetcherStart, options: PollingFetcherOptions) {
     this.#start = start;
+    this.#handoff = new BatchHandoff(start.shardId, 'PollingFetcher');
     this.#options = options;
     this.#logger = options.logger.child({ component: 'PollingFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
@@ -68,58 +64,23 @@ export class PollingFetcher implements RecordsFetcher {
   }
 
   next(): Promise<FetchResult> {
-    if (this.#closed) return Promise.reject(new FetcherClosedError(this.#start.shardId));
-    if (this.#pending !== undefined) return Promise.reject(new Error('PollingFetcher.next() called concurrently'));
-    const buffered = this.#buffered;
-    if (buffered !== undefined) {
-      this.#buffered = undefined;
-      this.#taken();
-      return 'result' in buffered ? Promise.resolve(buffered.result) : Promise.reject(buffered.error);
-    }
-    if (this.#ended) return Promise.reject(new FetcherClosedError(this.#start.shardId));
-    return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
-    });
+    return this.#handoff.next();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this.#handoff.close()) return;
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
-    this.#taken();
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(new FetcherClosedError(this.#start.shardId));
-  }
-
-  #taken(): void {
-    const onTaken = this.#onTaken;
-    this.#onTaken = undefined;
-    onTaken?.();
   }
 
   /** Hands a result to a waiting `next()`, or buffers it and waits until it is taken. */
-  async #deliver(item: { result: FetchResult } | { error: unknown }): Promise<void> {
-    const pending = this.#pending;
-    if (pending !== undefined) {
-      this.#pending = undefined;
-      if ('result' in item) pending.resolve(item.result);
-      else pending.reject(item.error);
-      return;
-    }
-    this.#buffered = item;
-    await new Promise<void>((resolve) => {
-      this.#onTaken = resolve;
-    });
-  }
 
   async #loop(): Promise<void> {
     let attempt = 0;
-    while (!this.#closed) {
+    while (!this.#handoff.closed) {
       try {
         if (this.#iterator === undefined) this.#iterator = await this.#getIterator();
         await this.#pace();
-        if (this.#closed) return;
+        if (this.#handoff.closed) return;
         this.#lastCallStartedAt = this.#options.clock.now();
         const output = await this.#options.kinesisClient.send(
           new GetRecordsCommand({
@@ -133,16 +94,16 @@ export class PollingFetcher implements RecordsFetcher {
         const result = this.#toResult(output);
         this.#iterator = output.NextShardIterator ?? undefined;
         this.#lastWasIdle = result.records.length === 0 && !(result.millisBehindLatest ?? 0);
-        if (result.shardEnded) this.#ended = true;
+        if (result.shardEnded) this.#handoff.markEnded();
         this.#options.events.emitLazy('consumer.lag', () => ({
           shardId: this.#start.shardId,
           millisBehindLatest: result.millisBehindLatest,
           recordCount: result.records.length,
         }));
-        await this.#deliver({ result });
+        await this.#handoff.deliver({ result });
         if (result.shardEnded) return;
       } catch (error) {
-        if (this.#closed) return;
+        if (this.#handoff.closed) return;
         if (errorName(error) === 'ExpiredIteratorException') {
           this.#logger.debug({ err: error }, 'shard iterator expired; getting a fresh one');
           this.#options.events.emit('consumer.iterator_expired', { shardId: this.#start.shardId });

@@ -12,6 +12,7 @@ import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, sleep } from '@kinesis-kit/commons';
 import { FetcherClosedError, SubscriptionStalledError } from '../../errors.js';
 import type { ConsumerEvents } from '../../events.js';
+import { BatchHandoff } from '../BatchHandoff.js';
 import { isSequenceNumber } from '../compareSequenceNumber.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from '../RecordsFetcher.js';
 import { toConsumerRecords } from '../toConsumerRecords.js';
@@ -36,8 +37,6 @@ export interface FanOutFetcherOptions {
   events: TypedEmitter<ConsumerEvents>;
 }
 
-type Item = { result: FetchResult } | { error: unknown };
-type Pending = { resolve: (r: FetchResult) => void; reject: (e: unknown) => void };
 type EventIterator = AsyncIterator<SubscribeToShardEventStream>;
 
 /** The exception members an event stream can carry instead of a `SubscribeToShardEvent`. */
@@ -70,6 +69,7 @@ const STREAM_ERROR_MEMBERS = [
  */
 export class FanOutFetcher implements RecordsFetcher {
   readonly #start: FetcherStart;
+  readonly #handoff: BatchHandoff;
   readonly #o: FanOutFetcherOptions;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
@@ -77,11 +77,6 @@ export class FanOutFetcher implements RecordsFetcher {
   #continuation: string | undefined;
   #skipUpTo: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   #lastShardEndCheckAt: number;
-  #buffered: Item | undefined;
-  #pending: Pending | undefined;
-  #onTaken: (() => void) | undefined;
-  #closed = false;
-  #ended = false;
   /** Consecutive failed subscriptions (backoff). */
   #attempt = 0;
   /** Subscriptions opened so far (tests and logs). */
@@ -89,6 +84,7 @@ export class FanOutFetcher implements RecordsFetcher {
 
   constructor(start: FetcherStart, options: FanOutFetcherOptions) {
     this.#start = start;
+    this.#handoff = new BatchHandoff(start.shardId, 'FanOutFetcher');
     this.#o = options;
     this.#logger = options.logger.child({ component: 'FanOutFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
@@ -97,52 +93,16 @@ export class FanOutFetcher implements RecordsFetcher {
   }
 
   next(): Promise<FetchResult> {
-    if (this.#closed) return Promise.reject(new FetcherClosedError(this.#start.shardId));
-    if (this.#pending !== undefined) return Promise.reject(new Error('FanOutFetcher.next() called concurrently'));
-    const buffered = this.#buffered;
-    if (buffered !== undefined) {
-      this.#buffered = undefined;
-      this.#taken();
-      return 'result' in buffered ? Promise.resolve(buffered.result) : Promise.reject(buffered.error);
-    }
-    if (this.#ended) return Promise.reject(new FetcherClosedError(this.#start.shardId));
-    return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
-    });
+    return this.#handoff.next();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this.#handoff.close()) return;
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
-    this.#taken();
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(new FetcherClosedError(this.#start.shardId));
-  }
-
-  #taken(): void {
-    const onTaken = this.#onTaken;
-    this.#onTaken = undefined;
-    onTaken?.();
-  }
-
-  async #deliver(item: Item): Promise<void> {
-    const pending = this.#pending;
-    if (pending !== undefined) {
-      this.#pending = undefined;
-      if ('result' in item) pending.resolve(item.result);
-      else pending.reject(item.error);
-      return;
-    }
-    this.#buffered = item;
-    await new Promise<void>((resolve) => {
-      this.#onTaken = resolve;
-    });
   }
 
   async #loop(): Promise<void> {
-    while (!this.#closed && !this.#ended) {
+    while (!this.#handoff.closed && !this.#handoff.ended) {
       const subscription = new AbortController();
       const onClose = () => subscription.abort(this.#abort.signal.reason);
       this.#abort.signal.addEventListener('abort', onClose, { once: true });
@@ -152,7 +112,7 @@ export class FanOutFetcher implements RecordsFetcher {
         await this.#consume(iterator, subscription);
         this.#logger.debug('subscription ended; resubscribing');
       } catch (error) {
-        if (this.#closed) return;
+        if (this.#handoff.closed) return;
         const attempt = ++this.#attempt;
         const stalled = error instanceof SubscriptionStalledError;
         const retryInMs = stalled
@@ -193,7 +153,7 @@ export class FanOutFetcher implements RecordsFetcher {
 
   /** Reads events one at a time, each only after the previous batch was taken. Returns when the stream ends. */
   async #consume(iterator: EventIterator, subscription: AbortController): Promise<void> {
-    while (!this.#closed) {
+    while (!this.#handoff.closed) {
       const step = await this.#withinHeartbeat(iterator.next(), subscription);
       if (step.done) return;
       // Events flowing: a failure from here on starts the backoff afresh.
@@ -205,14 +165,14 @@ export class FanOutFetcher implements RecordsFetcher {
         continue; // $unknown: a newer event type this SDK does not model
       }
       const result = await this.#toResult(event, subscription.signal);
-      if (this.#closed) return;
-      if (result.shardEnded) this.#ended = true;
+      if (this.#handoff.closed) return;
+      if (result.shardEnded) this.#handoff.markEnded();
       this.#o.events.emitLazy('consumer.lag', () => ({
         shardId: this.#start.shardId,
         millisBehindLatest: result.millisBehindLatest,
         recordCount: result.records.length,
       }));
-      await this.#deliver({ result });
+      await this.#handoff.deliver({ result });
       if (result.shardEnded) return;
     }
   }
