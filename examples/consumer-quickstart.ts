@@ -1,0 +1,18 @@
+// The README's consumer: every worker started with the same applicationName shares the stream's shards.
+import { KinesisConsumer } from '@kinesis-kit/consumer';
+
+const consumer = new KinesisConsumer({
+  streamName: 'orders',
+  applicationName: 'orders-billing', // also the name of the DynamoDB lease table (created if missing)
+  initialPosition: 'TRIM_HORIZON',
+  eachRecord: async (record, { shardId }) => {
+    const order = JSON.parse(Buffer.from(record.data).toString('utf8')) as { orderId: number };
+    console.log(shardId, record.sequenceNumber, order.orderId);
+  }, // a checkpoint is written after each batch that succeeds; a throw retries the batch
+});
+process.once('SIGTERM', () => void consumer.stop().then(() => process.exit(0))); // hand the shards over
+const keepAlive = setInterval(() => {}, 60_000); // the consumer does not hold the process open by itself yet
+await consumer.start().catch((error: unknown) => {
+  clearInterval(keepAlive);
+  throw error;
+});
