@@ -11,8 +11,4 @@ const consumer = new KinesisConsumer({
   }, // a checkpoint is written after each batch that succeeds; a throw retries the batch
 });
 process.once('SIGTERM', () => void consumer.stop().then(() => process.exit(0))); // hand the shards over
-const keepAlive = setInterval(() => {}, 60_000); // the consumer does not hold the process open by itself yet
-await consumer.start().catch((error: unknown) => {
-  clearInterval(keepAlive);
-  throw error;
-});
+await consumer.start(); // keeps the process running until stop()
