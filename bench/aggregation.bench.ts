@@ -1,10 +1,7 @@
-// Aggregate / deaggregate throughput: @kinesis-kit/aggregation vs aws-kinesis-agg 4.2.8, same process, same inputs,
-// both warmed up first, median of alternating timed runs. Writes its section of docs/benchmarks.md.
-// Run: node_modules/.bin/tsx bench/aggregation.bench.ts [--runs 7] [--no-write]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { deaggregateAll, RecordAggregator } from '@kinesis-kit/aggregation';
 import agg from 'aws-kinesis-agg';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const USER_RECORDS = 100_000;
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
@@ -164,15 +161,4 @@ ${rows.join('\n')}
 See docs/aggregation.md § Performance for what bounds each side (profile).
 <!-- bench:aggregation:end -->`;
 
-if (!process.argv.includes('--no-write')) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const re = /<!-- bench:aggregation:start -->[\s\S]*<!-- bench:aggregation:end -->/;
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
+writeBenchSection('aggregation', section);

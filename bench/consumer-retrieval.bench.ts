@@ -1,17 +1,9 @@
-// Retrieval modes side by side, same run, kinesis-local + dynalite: enhanced fan-out (SubscribeToShard) vs polling
-// (GetRecords), both @kinesis-kit/consumer with defaults otherwise.
-//   1. put→process latency: two applications read the SAME 2-shard stream at once (one per mode) while a producer
-//      sends one PutRecord every 50 ms (20 records/s);
-//   2. catch-up throughput to a no-op processor from TRIM_HORIZON: 5,000 plain records, and 125 KPL aggregates of
-//      400 user records (50,000; a 1-shard stream), one mode at a time on its own stream.
-// Writes the `consumer-fanout` section of docs/benchmarks.md.
-// Run: node_modules/.bin/tsx bench/consumer-retrieval.bench.ts [--seconds 15] [--no-write]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { KinesisConsumer, type RetrievalOption } from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { putAggregated, putNumbered } from '../packages/consumer/test/fixtures/streamData.js';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const SECONDS = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 15;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -185,16 +177,5 @@ The aggregated rows arrive in one event (fan-out) or one GetRecords call (pollin
 <!-- bench:consumer-fanout:end -->`;
 
 console.log(section);
-if (!process.argv.includes('--no-write')) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const re = /<!-- bench:consumer-fanout:start -->[\s\S]*<!-- bench:consumer-fanout:end -->/;
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
+writeBenchSection('consumer-fanout', section);
 process.exit(0);

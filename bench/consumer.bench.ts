@@ -1,9 +1,3 @@
-// Consumer benchmarks against kinesis-local + dynalite, ours vs lifion-kinesis 1.3.3 in the same run:
-//   1. put→process latency (p50/p95/p99) with a steady 20 records/s producer over 2 shards, and GetRecords calls/s
-//      per shard (AWS allows 5);
-//   2. catch-up throughput to a no-op processor from TRIM_HORIZON: plain records and KPL-aggregated records.
-// Writes its section of docs/benchmarks.md. Run: node_modules/.bin/tsx bench/consumer.bench.ts [--seconds 20] [--no-write]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +11,7 @@ import {
 import { isInHashKeyRange, parseHashKeyRange, partitionKeyHash, RecordAggregator } from '@kinesis-kit/aggregation';
 import { KinesisConsumer } from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const SECONDS = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 15;
 const REPS = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 3;
@@ -498,16 +493,5 @@ serve while the consumer's own CPU per user record stays ~10 µs (deaggregation 
 variation on this shared 2-core machine is large; compare rows of one run.
 <!-- bench:consumer:end -->`;
 
-if (!process.argv.includes('--no-write')) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const re = /<!-- bench:consumer:start -->[\s\S]*<!-- bench:consumer:end -->/;
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
+writeBenchSection('consumer', section);
 process.exit(0);

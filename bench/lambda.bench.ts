@@ -3,13 +3,14 @@
 // same process, same events, warmed up, median of alternating runs; plus the bundle size of the handler wrappers
 // (esbuild, minified). Writes its section of docs/benchmarks.md.
 // Run: node_modules/.bin/tsx bench/lambda.bench.ts [--runs 9] [--no-write]   (build first: node scripts/build.mjs)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { deaggregate, RecordAggregator } from '@kinesis-kit/aggregation';
 import { type KinesisEvent, type KinesisEventRecord, processKinesisEvent } from '@kinesis-kit/lambda';
 import agg from 'aws-kinesis-agg';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const RUNS = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 9;
 const WARMUP = 3;
@@ -207,15 +208,4 @@ Bundle sizes (esbuild, ESM, minified, node20; gzip for reference):
 ${sizes.join('\n')}
 <!-- bench:lambda:end -->`;
 
-if (!process.argv.includes('--no-write')) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
-  const re = /<!-- bench:lambda:start -->[\s\S]*<!-- bench:lambda:end -->/;
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
+writeBenchSection('lambda', section);

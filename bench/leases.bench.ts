@@ -1,10 +1,6 @@
-// Lease layer costs and timings on dynalite: steady-state DynamoDB requests per shard per minute (ours, default
-// options) next to the Java KCL 2.x's (computed from its defaults: renewal every failover/3 − 25 ms, one Scan per
-// worker per 2 × (failover + 25 ms) taking cycle), and crash takeover / graceful handoff with failoverTimeMs 10 s.
-// Writes its section of docs/benchmarks.md. Run: node_modules/.bin/tsx bench/leases.bench.ts [--seconds 30] [--no-write]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { DynamoDBLeaseTable, LeaseCoordinator, newLease, TRIM_HORIZON } from '@kinesis-kit/consumer';
 import { startLocalDynamoDB } from '@kinesis-kit/testing';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const SECONDS = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 30;
 const FAILOVER_MS = 10_000;
@@ -132,13 +128,7 @@ async function main() {
     ...timings,
     '<!-- bench:leases:end -->',
   ].join('\n');
-  if (!process.argv.includes('--no-write')) {
-    const path = new URL('../docs/benchmarks.md', import.meta.url);
-    let doc = readFileSync(path, 'utf8');
-    const re = /<!-- bench:leases:start -->[\s\S]*?<!-- bench:leases:end -->/;
-    doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
-    writeFileSync(path, doc);
-  }
+  writeBenchSection('leases', section);
   console.log(section);
 }
 

@@ -7,7 +7,6 @@
 // with a larger young generation (the cost at 50,000 outstanding records is mostly scavenging them).
 // Writes its section of docs/benchmarks.md. Run: node_modules/.bin/tsx bench/producer.bench.ts [--no-write]
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
@@ -15,6 +14,7 @@ import { partitionKeyHash, RecordAggregator } from '@kinesis-kit/aggregation';
 import { KinesisProducer, type ProducerOptions } from '@kinesis-kit/producer';
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import agg from 'aws-kinesis-agg';
+import { writeBenchSection } from './lib/writeBenchSection.js';
 
 const KEYS = Array.from({ length: 1000 }, (_, i) => `key-${String(i).padStart(8, '0')}`);
 const DATA = Array.from({ length: 1000 }, (_, i) => Buffer.alloc(100, i & 0xff));
@@ -433,10 +433,4 @@ for the same bytes. With the default \`rateLimit\` (150 % of 1 MiB/s per shard) 
 real Kinesis enforces; neither local server throttles, so \`rateLimit: Infinity\` shows the producer's own ceiling.
 <!-- bench:producer:end -->`;
 
-if (!process.argv.includes('--no-write')) {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
-  let text = readFileSync(path, 'utf8');
-  const re = /<!-- bench:producer:start -->[\s\S]*<!-- bench:producer:end -->/;
-  text = re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
-}
+writeBenchSection('producer', section);
