@@ -39,7 +39,7 @@ export function parseExplicitHashKey(value: string): bigint {
 }
 
 /**
- * Lenient check used when reading aggregates written by other producers: any run of decimal digits (leading zeros
+ * Lenient check used when reading aggregates written by other producers: every run of decimal digits (leading zeros
  * allowed, as Java's `BigInteger` accepts) whose value is ≤ 2^128 − 1.
  */
 export function isDecimalHashKey(value: string): boolean {
