@@ -72,8 +72,6 @@ export class PollingFetcher implements RecordsFetcher {
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
   }
 
-  /** Hands a result to a waiting `next()`, or buffers it and waits until it is taken. */
-
   async #loop(): Promise<void> {
     let attempt = 0;
     while (!this.#handoff.closed) {

@@ -6,10 +6,10 @@ import {
   isShardEnd,
   isValidExtendedSequenceNumber,
   SHARD_END,
-  TRIM_HORIZON,
 } from '../sequence/ExtendedSequenceNumber.js';
+import { createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
-import { type Lease, newLease } from './Lease.js';
+import type { Lease } from './Lease.js';
 import { type LeaseLostReason, LeaseRenewer, type RenewResult } from './LeaseRenewer.js';
 import { LeaseTaker, type TakeResult } from './LeaseTaker.js';
 import {
@@ -275,20 +275,7 @@ export class LeaseCoordinator {
 
   async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
     if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(childShards);
-    const ids: string[] = [];
-    for (const child of childShards) {
-      if (!child.ShardId) continue;
-      ids.push(child.ShardId);
-      const start = child.HashKeyRange?.StartingHashKey;
-      const end = child.HashKeyRange?.EndingHashKey;
-      await this.#o.leaseTable.createLeaseIfNotExists(
-        newLease(child.ShardId, TRIM_HORIZON, {
-          parentShardIds: child.ParentShards ?? [],
-          ...(start && end ? { hashKeyRange: { startingHashKey: start, endingHashKey: end } } : {}),
-        }),
-      );
-    }
-    return ids;
+    return createChildLeases(this.#o.leaseTable, childShards);
   }
 
   async #renewStep(): Promise<number> {

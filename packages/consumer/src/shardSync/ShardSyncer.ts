@@ -7,9 +7,9 @@ import {
 import { backoffDelay, type Logger, sleep } from '@kinesis-kit/commons';
 import { ShardSyncError } from '../errors.js';
 import { isRetriableAwsError } from '../lease/DynamoDBLeaseTable.js';
-import { type Lease, newLease } from '../lease/Lease.js';
+import type { Lease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
-import { TRIM_HORIZON } from '../sequence/ExtendedSequenceNumber.js';
+import { createChildLeases } from './createChildLeases.js';
 import { type InitialPosition, planLeases } from './ShardGraph.js';
 
 /** A child shard as `GetRecords`/`SubscribeToShard` report it at a shard's end. */
@@ -90,20 +90,7 @@ export class ShardSyncer {
    * nothing is lost; they start once every parent is at `SHARD_END`. Returns the child shard ids.
    */
   async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const child of childShards) {
-      if (!child.ShardId) continue;
-      ids.push(child.ShardId);
-      const start = child.HashKeyRange?.StartingHashKey;
-      const end = child.HashKeyRange?.EndingHashKey;
-      await this.#o.leaseTable.createLeaseIfNotExists(
-        newLease(child.ShardId, TRIM_HORIZON, {
-          parentShardIds: child.ParentShards ?? [],
-          ...(start && end ? { hashKeyRange: { startingHashKey: start, endingHashKey: end } } : {}),
-        }),
-      );
-    }
-    return ids;
+    return createChildLeases(this.#o.leaseTable, childShards);
   }
 
   /** Every shard of the stream, open and closed (within retention). */
