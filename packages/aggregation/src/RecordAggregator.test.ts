@@ -136,6 +136,48 @@ describe('RecordAggregator', () => {
   });
 });
 
+describe('RecordAggregator buffers (records are encoded in place, key tables written in front at build())', () => {
+  it('moves the records when the key tables outgrow the room in front, and keeps every later aggregate exact', () => {
+    const aggregator = new RecordAggregator({ maxBytes: 1_048_576 });
+    // Three aggregates: one key, then 500 long keys (tables ≫ the initial room), then 3 keys (room now larger).
+    const rounds = [1, 500, 3].map((keys, round) =>
+      Array.from({ length: 600 }, (_, i) => ({
+        partitionKey: `${'k'.repeat(round * 40)}-${i % keys}`,
+        data: bytes(1 + (i % 50), i & 0xff),
+      })),
+    );
+    const views: Uint8Array[] = [];
+    for (const records of rounds) {
+      for (const r of records) aggregator.add(r);
+      const built = aggregator.build();
+      views.push(built.data);
+      expect(Buffer.from(built.data).equals(oracleAggregate(records))).toBe(true);
+    }
+    // Views handed out earlier are not overwritten by later aggregates.
+    rounds.forEach((records, i) => {
+      expect(Buffer.from(views[i]!).equals(oracleAggregate(records))).toBe(true);
+    });
+  });
+
+  it('copies a small aggregate out (no view pinning a large buffer) and reuses its buffer', () => {
+    const aggregator = new RecordAggregator({ maxBytes: 1_048_576 });
+    const first = [
+      { partitionKey: 'a', data: bytes(10, 1) },
+      { partitionKey: 'b', data: bytes(10, 2) },
+    ];
+    for (const r of first) aggregator.add(r);
+    const small = aggregator.build().data;
+    expect(small.buffer.byteLength).toBeLessThan(64 * 1024);
+    const second = [
+      { partitionKey: 'c', data: bytes(10, 3) },
+      { partitionKey: 'd', data: bytes(10, 4) },
+    ];
+    for (const r of second) aggregator.add(r);
+    expect(Buffer.from(aggregator.build().data).equals(oracleAggregate(second))).toBe(true);
+    expect(Buffer.from(small).equals(oracleAggregate(first))).toBe(true);
+  });
+});
+
 describe('RecordAggregator limits', () => {
   /** Adds the largest record with partition key `key` that still fits; returns its data length. */
   function fillToLimit(aggregator: RecordAggregator, key: string, upTo: number): number {

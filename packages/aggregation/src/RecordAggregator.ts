@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AGGREGATE_PARTITION_KEY, AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_MAGIC_UINT32 } from './constants.js';
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { isValidExplicitHashKey, partitionKeyHash } from './hashKey.js';
@@ -32,14 +32,20 @@ const TAGS_KEY = 0x22; // Record.tags = 4
 const TAG_KEY_KEY = 0x0a; // Tag.key = 1
 const TAG_VALUE_KEY = 0x12; // Tag.value = 2
 
-const INITIAL_CAPACITY = 64 * 1024;
+/** Where the first aggregate's records start: room for the magic and a small key table in front of them. */
+const INITIAL_HEADROOM = 256;
+/** Largest buffer allocated up front; bigger aggregates grow into place. */
+const MAX_INITIAL_CAPACITY = 1024 * 1024;
 
 /**
  * Packs user records into one Kinesis record in the KPL aggregated format, byte-for-byte what protobufjs (and
  * the KPL) would encode, while knowing the exact size of the result after every `add()` without re-encoding.
  *
- * Each user record is encoded once, at `add()`, into a reused buffer (the `records` field of `AggregatedRecord`);
- * the key tables are de-duplicated through Maps and written at `build()`, since protobuf puts them first.
+ * Each user record is encoded once, at `add()`, straight into the buffer that `build()` hands out: records start at
+ * an offset (`headroom`) that leaves room in front for the magic and the key tables, which protobuf puts first and
+ * which are only complete at `build()`. `build()` writes the tables right before the records and the MD5 after
+ * them, and returns a view: no copy of the records, and no second buffer to fault in (fresh memory costs more
+ * than the MD5 on small VMs, see docs/aggregation.md § Performance). The headroom adapts to the key tables seen.
  * Not thread-safe across async boundaries that interleave add() and build() on the same instance (no awaits inside).
  */
 export class RecordAggregator {
@@ -47,9 +53,13 @@ export class RecordAggregator {
   readonly #maxBytes: number;
   readonly #maxRecordBytes: number;
 
-  /** Encoded `records` entries (key + length + Record), back to back; bytes [0, #length) are valid. */
-  #buffer: Buffer;
-  #length = 0;
+  /**
+   * The aggregate being built: encoded `records` entries (key + length + Record) back to back in
+   * [#headroom, #end). Undefined after `build()` handed it out; allocated again at the next `add()`.
+   */
+  #buffer: Buffer | undefined;
+  #headroom = INITIAL_HEADROOM;
+  #end = INITIAL_HEADROOM;
   #count = 0;
 
   /** De-duplicated partition keys in first-seen order, their indices, and their UTF-8 lengths. */
@@ -81,7 +91,6 @@ export class RecordAggregator {
     this.#maxCount = resolved.maxCount;
     this.#maxBytes = resolved.maxBytes;
     this.#maxRecordBytes = resolved.maxRecordBytes;
-    this.#buffer = Buffer.allocUnsafe(Math.min(INITIAL_CAPACITY, resolved.maxBytes + 64));
   }
 
   /** User records added since the last build()/reset(). */
@@ -129,12 +138,14 @@ export class RecordAggregator {
    */
   build(): AggregatedKinesisRecord {
     const count = this.#count;
-    if (count === 0) throw new EmptyAggregatorError();
+    const buffer = this.#buffer;
+    if (count === 0 || buffer === undefined) throw new EmptyAggregatorError();
     let result: AggregatedKinesisRecord;
     if (count === 1) {
       const start = this.#firstDataOffset;
+      // A copy: the buffer stays here for the next aggregate.
       result = {
-        data: Uint8Array.prototype.slice.call(this.#buffer, start, start + this.#firstDataLength),
+        data: Uint8Array.prototype.slice.call(buffer, start, start + this.#firstDataLength),
         partitionKey: this.#firstPartitionKey,
         explicitHashKey: this.#firstExplicitHashKey,
         userRecordCount: 1,
@@ -142,7 +153,7 @@ export class RecordAggregator {
       };
     } else {
       result = {
-        data: this.#encode(),
+        data: this.#encode(buffer),
         partitionKey: AGGREGATE_PARTITION_KEY,
         explicitHashKey: this.#firstExplicitHashKey ?? partitionKeyHash(this.#firstPartitionKey).toString(),
         userRecordCount: count,
@@ -155,7 +166,7 @@ export class RecordAggregator {
 
   /** Drops everything added since the last build(). */
   reset(): void {
-    this.#length = 0;
+    this.#end = this.#headroom;
     this.#count = 0;
     this.#pkIndex.clear();
     this.#pkTable.length = 0;
@@ -169,7 +180,7 @@ export class RecordAggregator {
   }
 
   #bodyBytes(): number {
-    return this.#pkTableBytes + this.#ehkTableBytes + this.#length;
+    return this.#pkTableBytes + this.#ehkTableBytes + (this.#end - this.#headroom);
   }
 
   #fits(record: UserRecord): boolean {
@@ -241,8 +252,8 @@ export class RecordAggregator {
       this.#ehkTableBytes += 1 + varintSize(explicitHashKey.length) + explicitHashKey.length;
     }
     const inner = this.#mInner;
-    const buffer = this.#ensureCapacity(this.#length + 1 + varintSize(inner) + inner);
-    let o = this.#length;
+    const buffer = this.#ensureCapacity(this.#end + 1 + varintSize(inner) + inner + DIGEST_BYTES);
+    let o = this.#end;
     buffer[o++] = RECORDS_KEY;
     o = writeVarint(buffer, o, inner);
     buffer[o++] = PARTITION_KEY_INDEX_KEY;
@@ -262,45 +273,77 @@ export class RecordAggregator {
     buffer.set(data, o);
     o += data.length;
     if (tags !== undefined) o = writeTags(buffer, o, tags);
-    this.#length = o;
+    this.#end = o;
     this.#count++;
   }
 
+  /** The current buffer with room for `needed` bytes (records start at #headroom, MD5 after them). */
   #ensureCapacity(needed: number): Buffer {
-    if (needed <= this.#buffer.length) return this.#buffer;
-    let capacity = this.#buffer.length * 2;
+    const buffer = this.#buffer;
+    if (buffer !== undefined && needed <= buffer.length) return buffer;
+    let capacity = Math.min(this.#headroom + this.#maxBytes, MAX_INITIAL_CAPACITY);
+    if (buffer !== undefined) capacity = buffer.length * 2;
     while (capacity < needed) capacity *= 2;
     const grown = Buffer.allocUnsafe(capacity);
-    this.#buffer.copy(grown, 0, 0, this.#length);
+    if (buffer !== undefined) buffer.copy(grown, this.#headroom, this.#headroom, this.#end);
     this.#buffer = grown;
     return grown;
   }
 
-  /** magic | partition key table | explicit hash key table | records | MD5(body). */
-  #encode(): Buffer {
-    const bodyBytes = this.#bodyBytes();
-    const out = Buffer.allocUnsafe(AGGREGATION_OVERHEAD_BYTES + bodyBytes);
-    out.writeUInt32BE(KPL_MAGIC_UINT32, 0);
-    let o = 4;
+  /**
+   * Completes the aggregate in place — magic | partition key table | explicit hash key table | records | MD5(body) —
+   * and returns a view of it. The buffer goes with the view unless the view is small next to it (a flush of a few
+   * records): then the view is copied out and the buffer kept for the next aggregate.
+   */
+  #encode(buffer: Buffer): Buffer {
+    const tablesBytes = this.#pkTableBytes + this.#ehkTableBytes;
+    if (4 + tablesBytes > this.#headroom) buffer = this.#moveRecords(buffer, 4 + tablesBytes);
+    const end = this.#end;
+    const start = this.#headroom - tablesBytes - 4;
+    buffer.writeUInt32BE(KPL_MAGIC_UINT32, start);
+    let o = start + 4;
     const pkTable = this.#pkTable;
     const pkBytes = this.#pkBytes;
     for (let i = 0; i < pkTable.length; i++) {
       const bytes = pkBytes[i] ?? 0;
-      out[o++] = PARTITION_KEY_TABLE_KEY;
-      o = writeVarint(out, o, bytes);
-      o += out.write(pkTable[i] ?? '', o, bytes, 'utf8');
+      buffer[o++] = PARTITION_KEY_TABLE_KEY;
+      o = writeVarint(buffer, o, bytes);
+      o += buffer.write(pkTable[i] ?? '', o, bytes, 'utf8');
     }
     for (const ehk of this.#ehkTable) {
-      out[o++] = EXPLICIT_HASH_KEY_TABLE_KEY;
-      o = writeVarint(out, o, ehk.length);
-      o += out.write(ehk, o, ehk.length, 'latin1');
+      buffer[o++] = EXPLICIT_HASH_KEY_TABLE_KEY;
+      o = writeVarint(buffer, o, ehk.length);
+      o += buffer.write(ehk, o, ehk.length, 'latin1');
     }
-    this.#buffer.copy(out, o, 0, this.#length);
-    o += this.#length;
-    const digest = createHash('md5').update(out.subarray(4, o)).digest();
-    digest.copy(out, o);
-    if (o + DIGEST_BYTES !== out.length) throw new Error(`RecordAggregator size accounting bug: ${o} vs ${out.length}`);
-    return out;
+    if (o !== this.#headroom) throw new Error(`RecordAggregator size accounting bug: ${o} vs ${this.#headroom}`);
+    // Hex one-shot: a Buffer digest would allocate an off-heap 16-byte ArrayBuffer (~1.4 µs).
+    buffer.write(hash('md5', buffer.subarray(start + 4, end), 'hex'), end, DIGEST_BYTES, 'hex');
+    const view = buffer.subarray(start, end + DIGEST_BYTES);
+    if (view.length * 2 < buffer.length) return Buffer.from(view); // small: copy it, keep the buffer
+    this.#buffer = undefined;
+    return view;
+  }
+
+  /**
+   * The key tables outgrew the room in front of the records: moves the records right (once per aggregate) and
+   * remembers the larger headroom for the next aggregates, whose keys are likely alike.
+   */
+  #moveRecords(buffer: Buffer, front: number): Buffer {
+    const headroom = Math.max(front, this.#headroom * 2);
+    const shift = headroom - this.#headroom;
+    const end = this.#end;
+    if (end + shift + DIGEST_BYTES > buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, end + shift + DIGEST_BYTES));
+      buffer.copy(grown, headroom, this.#headroom, end);
+      buffer = grown;
+      this.#buffer = grown;
+    } else {
+      buffer.copyWithin(headroom, this.#headroom, end);
+    }
+    if (this.#count > 0) this.#firstDataOffset += shift;
+    this.#headroom = headroom;
+    this.#end = end + shift;
+    return buffer;
   }
 }
 
