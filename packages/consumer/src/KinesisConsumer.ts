@@ -219,8 +219,12 @@ export class KinesisConsumer {
   }
 
   /**
-   * Graceful stop: no new leases or fetches; in-flight batches finish; each processor gets `shutdownRequested`
-   * (and checkpoints); leases are released so other workers take them at once. Idempotent.
+   * Graceful stop: no new leases; each held lease gets a named successor among the live workers, and its shard
+   * keeps processing until that successor listens (up to one lease-table scan period of the successor, at most
+   * half of `stopTimeoutMs`); then the in-flight batch finishes, the processor gets `shutdownRequested` (and
+   * checkpoints), and the lease is transferred to the successor, which starts from that checkpoint within about
+   * `handoffPollIntervalMs`. Without a successor (or when it does not answer in time) the lease is released, so
+   * any worker takes it at its next scan. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -233,18 +237,29 @@ export class KinesisConsumer {
     await this.#starting?.catch(() => undefined);
     const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
     this.#state = ConsumerState.STOPPING;
-    // Runners first (each checkpoints and releases its lease) while the coordinator still renews; then the loops;
-    // then whatever was taken meanwhile goes back too.
-    const busy = (await this.#scheduler?.stop(this.#o.stopTimeoutMs)) ?? [];
-    await this.#coordinator?.stop();
+    // Name a successor per lease (taking stops; renewals go on); each runner keeps processing until its successor
+    // listens (bounded: one successor scan period, at most half of stopTimeoutMs), then checkpoints and hands its
+    // lease over (or releases it). Then the loops; then whatever is left goes back too.
+    const coordinator = this.#coordinator;
+    const timeoutMs = this.#o.stopTimeoutMs;
+    await coordinator?.prepareHandoff({ maxWaitMs: timeoutMs / 2 });
+    const remainingMs = timeoutMs - (this.#o.clock.now() - startedAt);
+    const busy =
+      (await this.#scheduler?.stop(Math.max(0, remainingMs), (shardId) =>
+        coordinator === undefined ? Promise.resolve() : coordinator.handoffReady(shardId),
+      )) ?? [];
+    await coordinator?.stop();
     await this.#leaseLayer?.releaseRemaining(busy);
     this.#state = ConsumerState.STOPPED;
     this.#releaseProcess();
     if (wasRunning) {
       this.#logger.info('consumer stopped');
+      const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
       this.#events.emit('consumer.stopped', {
         workerId: this.#o.workerId,
         durationMs: this.#o.clock.now() - startedAt,
+        leasesHandedOver: counts.transferred,
+        leasesReleased: counts.released,
       });
     }
   }

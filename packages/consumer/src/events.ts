@@ -18,8 +18,8 @@ export type ProcessorErrorAction = (typeof ProcessorErrorAction)[keyof typeof Pr
 export interface ConsumerEvents {
   /** The worker started: leases are being taken. */
   'consumer.started': { workerId: string };
-  /** `stop()` finished: every shard shut down, leases released. */
-  'consumer.stopped': { workerId: string; durationMs: number };
+  /** `stop()` finished: every shard shut down, leases handed over to named successors or released. */
+  'consumer.stopped': { workerId: string; durationMs: number; leasesHandedOver: number; leasesReleased: number };
   /** This worker now holds the shard's lease; a runner starts for it. */
   'consumer.lease_gained': { shardId: string };
   /** The lease was lost (taken by another worker or failed renewal); no further record of the shard is delivered. */

@@ -9,7 +9,7 @@ export {
   ShardSyncError,
 } from './errors.js';
 export { DynamoDBLeaseTable, isRetriableAwsError } from './lease/DynamoDBLeaseTable.js';
-export type { Lease, LeaseHashKeyRange } from './lease/Lease.js';
+export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';
 export { newLease } from './lease/Lease.js';
 export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinator.js';
 export { LeaseCoordinator } from './lease/LeaseCoordinator.js';

@@ -40,13 +40,54 @@ export class InMemoryLeaseTable implements LeaseTable {
           l.ownerSwitchesSinceCheckpoint + (l.leaseOwner !== undefined && l.leaseOwner !== owner ? 1 : 0),
       }),
     );
+    if (ok) {
+      const { handoff: _h, ...taken } = this.items.get(observed.leaseKey) as Lease;
+      this.items.set(observed.leaseKey, taken);
+    }
     return ok ? { ...(this.items.get(observed.leaseKey) as Lease) } : undefined;
   }
   async evictLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
     return this.#update(
       leaseKey,
       (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
-      (l) => ({ ...l, leaseOwner: undefined }),
+      ({ handoff: _h, ...l }) => ({ ...l, leaseOwner: undefined }),
+    );
+  }
+  async requestHandoff(leaseKey: string, owner: string, to: string, id: string, requestedAt: number) {
+    return this.#set(
+      leaseKey,
+      (l) => l.leaseOwner === owner,
+      (l) => ({ ...l, handoff: { to, id, acknowledged: false, requestedAt } }),
+    );
+  }
+  async acknowledgeHandoff(leaseKey: string, owner: string, to: string, id: string) {
+    return this.#set(
+      leaseKey,
+      (l) => l.leaseOwner === owner && l.handoff?.to === to && l.handoff.id === id,
+      (l) => ({ ...l, handoff: { ...l.handoff!, acknowledged: true } }),
+    );
+  }
+  async withdrawHandoffAck(leaseKey: string, owner: string, id: string) {
+    return this.#set(
+      leaseKey,
+      (l) => l.leaseOwner === owner && l.handoff?.id === id && l.handoff.acknowledged,
+      (l) => ({ ...l, handoff: { ...l.handoff!, acknowledged: false } }),
+    );
+  }
+  async transferLease(leaseKey: string, owner: string, leaseCounter: number, to: string, id: string) {
+    return this.#update(
+      leaseKey,
+      (l) =>
+        l.leaseCounter === leaseCounter &&
+        l.leaseOwner === owner &&
+        l.handoff?.to === to &&
+        l.handoff.id === id &&
+        l.handoff.acknowledged,
+      ({ handoff: _h, ...l }) => ({
+        ...l,
+        leaseOwner: to,
+        ownerSwitchesSinceCheckpoint: l.ownerSwitchesSinceCheckpoint + 1,
+      }),
     );
   }
   async updateCheckpoint(leaseKey: string, owner: string, leaseCounter: number, update: CheckpointUpdate) {
@@ -61,6 +102,15 @@ export class InMemoryLeaseTable implements LeaseTable {
     const lease = this.items.get(leaseKey);
     if (lease === undefined || (leaseCounter !== undefined && lease.leaseCounter !== leaseCounter)) return false;
     this.items.delete(leaseKey);
+    return true;
+  }
+
+  /** A conditional write that leaves the counter alone (handoff requests and acknowledgements). */
+  async #set(key: string, condition: (l: Lease) => boolean, change: (l: Lease) => Lease): Promise<boolean> {
+    this.calls++;
+    const lease = this.items.get(key);
+    if (lease === undefined || !condition(lease)) return false;
+    this.items.set(key, change(lease));
     return true;
   }
 

@@ -94,3 +94,22 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
 }
 
 export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every worker's own view of its leases matches the table (no steal still unnoticed). */
+export async function settled(workers: readonly Worker[], table: Worker['table'], timeoutMs = 9_000) {
+  await waitUntil(
+    async () => {
+      const owners = await ownership(table);
+      return workers.every((w) => {
+        const held = [...w.coordinator.getHeldLeases().keys()].sort();
+        const owned = [...owners]
+          .filter(([, o]) => o === w.id)
+          .map(([k]) => k)
+          .sort();
+        return held.join() === owned.join();
+      });
+    },
+    timeoutMs,
+    50,
+  );
+}

@@ -34,8 +34,14 @@ const NAMES = {
   '#switches': A.OWNER_SWITCHES_SINCE_CHECKPOINT,
   '#children': A.CHILD_SHARD_IDS,
   '#cpOwner': A.CHECKPOINT_OWNER,
+  '#hTo': A.HANDOFF_TO,
+  '#hId': A.HANDOFF_ID,
+  '#hAck': A.HANDOFF_ACK,
+  '#hAt': A.HANDOFF_REQUESTED_AT,
 } as const;
 type NameKey = keyof typeof NAMES;
+const HANDOFF_NAMES = ['#hTo', '#hId', '#hAck', '#hAt'] as const satisfies readonly NameKey[];
+const REMOVE_HANDOFF = HANDOFF_NAMES.join(', ');
 
 /**
  * The lease table in DynamoDB, in the Java KCL's item layout (see `leaseSerializer.ts`). Conditions use
@@ -124,13 +130,14 @@ export class DynamoDBLeaseTable implements LeaseTable {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: key(observed.leaseKey),
-          UpdateExpression: `SET #owner = :owner, #counter = :next${ownerChanges ? ', #switches = if_not_exists(#switches, :zero) + :one' : ''} REMOVE #cpOwner`,
+          UpdateExpression: `SET #owner = :owner, #counter = :next${ownerChanges ? ', #switches = if_not_exists(#switches, :zero) + :one' : ''} REMOVE #cpOwner, ${REMOVE_HANDOFF}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: pick([
             '#key',
             '#owner',
             '#counter',
             '#cpOwner',
+            ...HANDOFF_NAMES,
             ...(ownerChanges ? (['#switches'] as const) : []),
           ]),
           ExpressionAttributeValues: {
@@ -147,11 +154,55 @@ export class DynamoDBLeaseTable implements LeaseTable {
     return ok ? result : undefined;
   }
 
+  requestHandoff(leaseKey: string, owner: string, to: string, id: string, requestedAt: number): Promise<boolean> {
+    return this.#update('request handoff', leaseKey, {
+      update: 'SET #hTo = :to, #hId = :id, #hAt = :at REMOVE #hAck',
+      condition: '#owner = :owner',
+      names: ['#owner', ...HANDOFF_NAMES],
+      values: { ':owner': { S: owner }, ':to': { S: to }, ':id': { S: id }, ':at': n(requestedAt) },
+    });
+  }
+
+  acknowledgeHandoff(leaseKey: string, owner: string, to: string, id: string): Promise<boolean> {
+    return this.#update('acknowledge handoff', leaseKey, {
+      update: 'SET #hAck = :id',
+      condition: '#owner = :owner AND #hTo = :to AND #hId = :id',
+      names: ['#owner', '#hTo', '#hId', '#hAck'],
+      values: { ':owner': { S: owner }, ':to': { S: to }, ':id': { S: id } },
+    });
+  }
+
+  withdrawHandoffAck(leaseKey: string, owner: string, id: string): Promise<boolean> {
+    return this.#update('withdraw handoff ack', leaseKey, {
+      update: 'REMOVE #hAck',
+      condition: '#owner = :owner AND #hAck = :id',
+      names: ['#owner', '#hAck'],
+      values: { ':owner': { S: owner }, ':id': { S: id } },
+    });
+  }
+
+  transferLease(leaseKey: string, owner: string, leaseCounter: number, to: string, id: string): Promise<boolean> {
+    return this.#update('transfer', leaseKey, {
+      update: `SET #owner = :to, #counter = :next, #switches = if_not_exists(#switches, :zero) + :one REMOVE #cpOwner, ${REMOVE_HANDOFF}`,
+      condition: '#counter = :counter AND #owner = :owner AND #hTo = :to AND #hAck = :id',
+      names: ['#owner', '#counter', '#switches', '#cpOwner', ...HANDOFF_NAMES],
+      values: {
+        ':to': { S: to },
+        ':next': n(leaseCounter + 1),
+        ':counter': n(leaseCounter),
+        ':owner': { S: owner },
+        ':id': { S: id },
+        ':zero': n(0),
+        ':one': n(1),
+      },
+    });
+  }
+
   evictLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
     return this.#update('evict', leaseKey, {
-      update: 'SET #counter = :next REMOVE #owner, #cpOwner',
+      update: `SET #counter = :next REMOVE #owner, #cpOwner, ${REMOVE_HANDOFF}`,
       condition: '#counter = :counter AND #owner = :owner',
-      names: ['#counter', '#owner', '#cpOwner'],
+      names: ['#counter', '#owner', '#cpOwner', ...HANDOFF_NAMES],
       values: { ':next': n(leaseCounter + 1), ':counter': n(leaseCounter), ':owner': { S: owner } },
     });
   }

@@ -32,6 +32,23 @@ export interface Lease {
   readonly checkpointOwner?: string;
   /** KCL 3 throughput statistic, kept as read (never written by kinesis-kit). */
   readonly throughputKBps?: number;
+  /** A graceful handoff in progress (kinesis-kit attributes `kkHandoff*`; the KCL ignores them). */
+  readonly handoff?: LeaseHandoff;
+}
+
+/**
+ * A pending graceful handoff, as written on the lease item by the stopping owner (see docs/leases.md, "Graceful
+ * handoff"). Neither the request nor the acknowledgement changes `leaseCounter`: the owner keeps renewing.
+ */
+export interface LeaseHandoff {
+  /** The named successor: the only worker that may acknowledge it. */
+  readonly to: string;
+  /** Unique per request: an acknowledgement and the transfer name exactly one request. */
+  readonly id: string;
+  /** True once the successor acknowledged (it is now watching the item). */
+  readonly acknowledged: boolean;
+  /** The requester's clock when it wrote the request (for operators only: no worker trusts another's clock). */
+  readonly requestedAt?: number;
 }
 
 /** A new lease for a shard nobody has processed yet. */

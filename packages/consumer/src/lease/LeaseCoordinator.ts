@@ -9,7 +9,9 @@ import {
 } from '../sequence/ExtendedSequenceNumber.js';
 import { createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
+import { giveUpLease, LeaseHandoffOutcome } from './giveUpLease.js';
 import type { Lease } from './Lease.js';
+import { LeaseHandoff } from './LeaseHandoff.js';
 import { type LeaseLostReason, LeaseRenewer, type RenewResult } from './LeaseRenewer.js';
 import { LeaseTaker, type TakeResult } from './LeaseTaker.js';
 import {
@@ -17,6 +19,7 @@ import {
   type ResolvedLeaseCoordinatorOptions,
   resolveLeaseCoordinatorOptions,
 } from './leaseCoordinatorOptions.js';
+import { nextScanDelayMs, type ScanPeriods, scanPeriods } from './takingSchedule.js';
 
 /** The lease layer's events; payloads are snapshots. */
 export interface LeaseCoordinatorEvents {
@@ -26,11 +29,16 @@ export interface LeaseCoordinatorEvents {
   lease_lost: Lease & { readonly reason: LeaseLostReason };
   /** After every taking cycle (instrumentation, tests). */
   taking_cycle: Omit<TakeResult, 'leases' | 'taken'> & { readonly taken: readonly string[] };
+  /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
+  lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
   /** After every shard sync. */
   shard_sync: SyncResult;
   /** A background step failed; it is retried on the next cycle. */
   error: { readonly error: unknown; readonly context: 'renew' | 'take' | 'shard_sync' };
 }
+
+/** Share of the KCL-equivalent request budget left after renewals that scans may use (the rest is margin). */
+const SCAN_BUDGET_SHARE = 0.9;
 
 const State = { IDLE: 'idle', RUNNING: 'running', STOPPED: 'stopped' } as const;
 type State = (typeof State)[keyof typeof State];
@@ -48,6 +56,10 @@ export class LeaseCoordinator {
   readonly #events: TypedEmitter<LeaseCoordinatorEvents>;
   readonly #renewer: LeaseRenewer;
   readonly #taker: LeaseTaker;
+  readonly #handoff: LeaseHandoff;
+  readonly #handoffCounts = { transferred: 0, released: 0 };
+  /** Set by `prepareHandoff()`: no more taking or syncing; renewals go on until the leases are gone. */
+  #leaving = false;
   /** Leases released by this worker: never taken back by it (they are meant for others). */
   readonly #doNotTake = new Set<string>();
   readonly #timers = new Map<string, TimerHandle>();
@@ -80,6 +92,23 @@ export class LeaseCoordinator {
       logger: this.#o.logger,
       random: this.#o.random,
     });
+    this.#handoff = new LeaseHandoff({
+      leaseTable: this.#o.leaseTable,
+      workerId: this.workerId,
+      failoverTimeMs: this.#o.failoverTimeMs,
+      pollIntervalMs: this.#o.handoffPollIntervalMs,
+      maxLeasesForWorker: this.#o.maxLeasesForWorker,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      random: this.#o.random,
+      heldCount: () => this.#renewer.size,
+      onReceived: (lease, sentAt) => {
+        if (this.#state !== State.RUNNING || this.#leaving) return;
+        this.#renewer.add(lease, sentAt);
+        this.#logger.info({ shardId: lease.leaseKey }, 'lease handed over to this worker');
+        this.#events.emit('lease_gained', lease);
+      },
+    });
   }
 
   get options(): ResolvedLeaseCoordinatorOptions {
@@ -94,6 +123,7 @@ export class LeaseCoordinator {
   async start(): Promise<void> {
     if (this.#state === State.RUNNING) return;
     this.#state = State.RUNNING;
+    this.#leaving = false;
     this.#doNotTake.clear();
     try {
       await this.#o.leaseTable.initialize();
@@ -122,7 +152,49 @@ export class LeaseCoordinator {
     this.#state = State.STOPPED;
     for (const timer of this.#timers.values()) timer.cancel();
     this.#timers.clear();
+    await this.#handoff.stop();
     await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * The first step of a graceful stop: stops taking and syncing (renewals go on), withdraws this worker as
+   * anybody's successor, scans once, and asks a live successor to take each held lease (docs/leases.md,
+   * "Graceful handoff"). Then stop each shard once `handoffReady(shardId)` resolves and call `releaseLease`:
+   * it transfers the lease to the acknowledged successor, or releases it when none acknowledged within the bound
+   * (one successor scan period, at most `maxWaitMs`). Never throws: any failure means a plain release.
+   */
+  async prepareHandoff(options: { maxWaitMs?: number } = {}): Promise<void> {
+    if (this.#state !== State.RUNNING || this.#leaving) return;
+    this.#leaving = true;
+    for (const name of ['take', 'sync']) {
+      this.#timers.get(name)?.cancel();
+      this.#timers.delete(name);
+    }
+    await this.#takeChain;
+    await this.#handoff.leave();
+    const held = [...this.#renewer.keys()].filter((key) => this.#renewer.isHeld(key));
+    if (!this.#o.gracefulHandoff || held.length === 0) return;
+    try {
+      const scan = await this.#taker.takeOnce(new Set(held), true);
+      const plans = this.#handoff.plan(held, scan.liveWorkers, scan.leases);
+      if (plans.length === 0) return;
+      // A successor sees the request at its next scan: within 1.25 of its period (the stagger slot), plus reads.
+      const { workerPeriodMs } = this.#scanPeriods(scan);
+      const bound = 1.25 * workerPeriodMs + 2 * this.#o.handoffPollIntervalMs + 500;
+      await this.#handoff.request(plans, Math.min(bound, options.maxWaitMs ?? Number.POSITIVE_INFINITY));
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not prepare handoffs; releasing instead');
+    }
+  }
+
+  /** Resolves when the lease may be stopped and released (see `prepareHandoff`); at once when no handoff waits. */
+  handoffReady(shardId: string): Promise<void> {
+    return this.#handoff.ready(shardId);
+  }
+
+  /** Leases given up gracefully so far: transferred to a named successor vs released. */
+  get handoffCounts(): Readonly<{ transferred: number; released: number }> {
+    return { ...this.#handoffCounts };
   }
 
   /** Leases held now (expired ones are reported lost first). */
@@ -208,22 +280,28 @@ export class LeaseCoordinator {
   }
 
   /**
-   * Hands the lease back (owner removed, counter bumped) so another worker takes it on its next taking cycle,
-   * instead of after `failoverTimeMs`. Call after the shard's processor has checkpointed. No-op when not held.
+   * Gives the lease up after the shard's processor has checkpointed: to the successor that acknowledged this
+   * worker's handoff request (waiting for it first, bounded: see `prepareHandoff`), else by releasing it (owner
+   * removed, counter bumped) so any worker takes it at its next scan instead of after `failoverTimeMs`.
+   * No-op when not held.
    */
   async releaseLease(shardId: string): Promise<void> {
     this.#doNotTake.add(shardId);
+    await this.#handoff.ready(shardId);
+    const successor = this.#handoff.acknowledged(shardId);
+    this.#handoff.done(shardId);
     if (!this.#renewer.isHeld(shardId)) {
       this.#renewer.drop(shardId);
       return;
     }
     try {
-      await this.#renewer.write(
-        shardId,
-        'release',
-        (counter) => this.#o.leaseTable.evictLease(shardId, this.workerId, counter),
-        (lease) => ({ ...lease, leaseOwner: undefined }),
-        (fresh) => fresh.leaseOwner === undefined,
+      const outcome = await giveUpLease(this.#o.leaseTable, this.#renewer, this.workerId, shardId, successor);
+      this.#handoffCounts[outcome]++;
+      this.#events.emit(
+        'lease_handoff',
+        outcome === LeaseHandoffOutcome.TRANSFERRED && successor !== undefined
+          ? { leaseKey: shardId, outcome, to: successor.to }
+          : { leaseKey: shardId, outcome },
       );
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
@@ -253,6 +331,7 @@ export class LeaseCoordinator {
     for (const key of this.#doNotTake) held.add(key);
     const result = await this.#taker.takeOnce(held);
     this.#lastTake = result;
+    await this.#handoff.onScan(result.leases, result.liveWorkers);
     for (const { lease, sentAt } of result.taken) {
       this.#renewer.add(lease, sentAt);
       this.#events.emit('lease_gained', lease);
@@ -316,23 +395,29 @@ export class LeaseCoordinator {
     return this.#lastTake === undefined || this.#lastTake.liveWorkers[0] === this.workerId;
   }
 
-  /**
-   * Each worker scans every `takingIntervalMs × live workers`, at a phase set by its rank among live workers, so
-   * the fleet scans about once per `takingIntervalMs`; and also right when a watched lease could expire.
-   */
+  #scanPeriods(last: TakeResult | undefined): ScanPeriods {
+    const o = this.#o;
+    return scanPeriods({
+      activeLeases: last?.activeLeaseCount ?? 0,
+      liveWorkers: last?.liveWorkers.length ?? 1,
+      failoverTimeMs: o.failoverTimeMs,
+      renewalIntervalMs: o.renewalIntervalMs,
+      takingIntervalMs: o.takingIntervalMs,
+      maxTakingIntervalMs: o.maxTakingIntervalMs,
+      scanBudgetShare: SCAN_BUDGET_SHARE,
+      maxLeasesForWorker: o.maxLeasesForWorker,
+    });
+  }
+
   #nextTakeDelay(): number {
-    const { takingIntervalMs, failoverTimeMs, renewalIntervalMs } = this.#o;
     const last = this.#lastTake;
-    const workers = last?.liveWorkers.length ?? 1;
-    const ceiling = Math.max(takingIntervalMs, failoverTimeMs - renewalIntervalMs - takingIntervalMs);
-    const period = Math.min(ceiling, takingIntervalMs * workers);
-    const rank = Math.max(0, last?.liveWorkers.indexOf(this.workerId) ?? 0);
-    const now = this.#clock.now();
-    const phase = (rank * period) / workers;
-    let delay = period - ((((now - phase) % period) + period) % period);
-    if (delay < period / 4) delay += period; // just scanned: skip to the next slot
-    if (last?.nextExpiryAt !== undefined) delay = Math.min(delay, last.nextExpiryAt - now + 5);
-    return Math.max(10, Math.round(delay));
+    return nextScanDelayMs({
+      workerPeriodMs: this.#scanPeriods(last).workerPeriodMs,
+      liveWorkers: last?.liveWorkers ?? [this.workerId],
+      workerId: this.workerId,
+      now: this.#clock.now(),
+      nextExpiryAt: last?.nextExpiryAt,
+    });
   }
 
   #jitter(ms: number): number {
@@ -340,7 +425,7 @@ export class LeaseCoordinator {
   }
 
   #schedule(name: string, delayMs: number, step: () => Promise<number>): void {
-    if (this.#state !== State.RUNNING) return;
+    if (this.#state !== State.RUNNING || (this.#leaving && name !== 'renew')) return;
     const timer = this.#clock.setTimeout(() => {
       this.#timers.delete(name);
       if (this.#state !== State.RUNNING) return;

@@ -29,10 +29,25 @@ export interface LeaseTable {
   renewLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean>;
   /**
    * Takes `observed` (as last read) for `owner`, if its counter is unchanged: owner set, counter + 1,
-   * `ownerSwitchesSinceCheckpoint` + 1 when the owner changes, `checkpointOwner` removed. The updated lease.
+   * `ownerSwitchesSinceCheckpoint` + 1 when the owner changes, `checkpointOwner` and handoff attributes removed.
+   * The updated lease.
    */
   takeLease(observed: Lease, owner: string): Promise<Lease | undefined>;
-  /** Releases: owner removed, counter + 1, if owner and counter match. */
+  /**
+   * Graceful handoff, step 1 (the owner): names `to` as successor with a unique `id`. Conditional on the owner
+   * only; the counter is not touched (the owner keeps renewing). Replaces any earlier request.
+   */
+  requestHandoff(leaseKey: string, owner: string, to: string, id: string, requestedAt: number): Promise<boolean>;
+  /** Step 2 (the successor): acknowledges request `id`, if the lease is still `owner`'s and the request names `to`. */
+  acknowledgeHandoff(leaseKey: string, owner: string, to: string, id: string): Promise<boolean>;
+  /** The successor withdraws its acknowledgement (it is stopping itself), if the lease is still `owner`'s. */
+  withdrawHandoffAck(leaseKey: string, owner: string, id: string): Promise<boolean>;
+  /**
+   * Step 3 (the owner, after its processor checkpointed): `leaseOwner` = the successor, counter + 1, owner
+   * switches + 1, handoff attributes removed — if owner and counter match and request `id` is still acknowledged.
+   */
+  transferLease(leaseKey: string, owner: string, leaseCounter: number, to: string, id: string): Promise<boolean>;
+  /** Releases: owner removed (and any handoff request), counter + 1, if owner and counter match. */
   evictLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean>;
   /** Fenced checkpoint: sets the checkpoint and zeroes owner switches, counter + 1, if owner and counter match. */
   updateCheckpoint(leaseKey: string, owner: string, leaseCounter: number, update: CheckpointUpdate): Promise<boolean>;

@@ -63,8 +63,11 @@ export class LeaseTaker {
     this.#logger = options.logger.child({ component: 'LeaseTaker', workerId: options.workerId });
   }
 
-  /** `held`: the leases this worker holds now (they are never taken again, and count as its load). */
-  async takeOnce(held: ReadonlySet<string>): Promise<TakeResult> {
+  /**
+   * `held`: the leases this worker holds now (they are never taken again, and count as its load). With
+   * `observeOnly`, scans and judges (live workers, expiry) but takes nothing (a stopping worker).
+   */
+  async takeOnce(held: ReadonlySet<string>, observeOnly = false): Promise<TakeResult> {
     const { workerId, failoverTimeMs } = this.#o;
     const leases = await this.#o.leaseTable.listLeases();
     const now = this.#o.clock.now();
@@ -101,7 +104,7 @@ export class LeaseTaker {
 
     const liveWorkers = [...new Set([...byWorker.keys(), workerId])].sort();
     const target = Math.min(this.#o.maxLeasesForWorker, Math.ceil(active / liveWorkers.length));
-    const needed = target - mine;
+    const needed = observeOnly ? 0 : target - mine;
     let toTake: Lease[] = [];
     let stolen = 0;
     if (needed > 0 && expired.length > 0) {

@@ -16,12 +16,25 @@ export interface LeaseCoordinatorOptions {
   /** Heartbeat period of held leases. @default failoverTimeMs / 2 (failed renewals retry every failoverTimeMs / 20) */
   renewalIntervalMs?: number;
   /**
-   * Fleet-wide taking cadence: each worker scans the table every `takingIntervalMs × live workers` (so the
-   * fleet as a whole scans about once per `takingIntervalMs`), on a staggered phase, and additionally exactly
-   * when a lease it watches could have expired. Bounded to [takingIntervalMs, failoverTimeMs − renewalIntervalMs
-   * − takingIntervalMs]. @default 1_000
+   * Lower bound of the fleet-wide scan period (the fast-takeover end). The fleet as a whole scans the table once
+   * per period P, adapted to the table so that renewals + scans cost no more DynamoDB requests than the Java KCL
+   * 2.x would (see docs/leases.md, "Cost"), within [takingIntervalMs, maxTakingIntervalMs]; each worker scans every
+   * P × live workers on a staggered phase, and also exactly when a lease it watches could have expired.
+   * @default 1_000
    */
   takingIntervalMs?: number;
+  /**
+   * Upper bound of the adaptive fleet-wide scan period: a crashed worker's first lease is taken within about
+   * `failoverTimeMs` + this. Must be ≥ `takingIntervalMs`. @default max(2_000, takingIntervalMs)
+   */
+  maxTakingIntervalMs?: number;
+  /**
+   * On `prepareHandoff()` (the consumer's `stop()`), name a successor for each held lease and hand it over once the
+   * successor listens, instead of only releasing it. @default true
+   */
+  gracefulHandoff?: boolean;
+  /** How often both sides of a graceful handoff read the leases involved (bounded in time). @default 100 */
+  handoffPollIntervalMs?: number;
   /** @default Infinity */
   maxLeasesForWorker?: number;
   /** @default 1 */
@@ -44,6 +57,8 @@ export interface ResolvedLeaseCoordinatorOptions
 export const DEFAULT_LEASE_COORDINATOR_OPTIONS = Object.freeze({
   failoverTimeMs: 10_000,
   takingIntervalMs: 1_000,
+  gracefulHandoff: true,
+  handoffPollIntervalMs: 100,
   maxLeasesForWorker: Number.POSITIVE_INFINITY,
   maxLeasesToStealAtOneTime: 1,
   shardSyncIntervalMs: 60_000,
@@ -61,6 +76,10 @@ export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions)
       renewalIntervalMs,
     );
   }
+  const takingIntervalMs = options.takingIntervalMs ?? DEFAULT_LEASE_COORDINATOR_OPTIONS.takingIntervalMs;
+  positiveInteger('takingIntervalMs', takingIntervalMs, 10);
+  const maxTakingIntervalMs = options.maxTakingIntervalMs ?? Math.max(2_000, takingIntervalMs);
+  positiveInteger('maxTakingIntervalMs', maxTakingIntervalMs, takingIntervalMs);
   const resolved: ResolvedLeaseCoordinatorOptions = {
     ...DEFAULT_LEASE_COORDINATOR_OPTIONS,
     logger: options.logger ?? silentLogger(),
@@ -70,6 +89,8 @@ export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions)
     shardSyncer: options.shardSyncer,
     failoverTimeMs,
     renewalIntervalMs,
+    takingIntervalMs,
+    maxTakingIntervalMs,
   };
   if (typeof resolved.workerId !== 'string' || resolved.workerId.length === 0) {
     throw new InvalidOptionError('workerId', 'a non-empty string', resolved.workerId);
@@ -77,7 +98,10 @@ export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions)
   if (typeof resolved.leaseTable?.listLeases !== 'function') {
     throw new InvalidOptionError('leaseTable', 'a LeaseTable', resolved.leaseTable);
   }
-  positiveInteger('takingIntervalMs', resolved.takingIntervalMs, 10);
+  positiveInteger('handoffPollIntervalMs', resolved.handoffPollIntervalMs, 10);
+  if (typeof resolved.gracefulHandoff !== 'boolean') {
+    throw new InvalidOptionError('gracefulHandoff', 'a boolean', resolved.gracefulHandoff);
+  }
   positiveInteger('maxLeasesToStealAtOneTime', resolved.maxLeasesToStealAtOneTime, 0);
   positiveInteger('shardSyncIntervalMs', resolved.shardSyncIntervalMs, 10);
   if (

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
-import type { Lease, LeaseHashKeyRange } from './Lease.js';
+import type { Lease, LeaseHandoff, LeaseHashKeyRange } from './Lease.js';
 
 /**
  * The KCL 2.x/3.x lease item format (DynamoDBLeaseSerializer): attribute names and DynamoDB types.
@@ -23,6 +23,11 @@ export const LeaseAttribute = {
   THROUGHPUT_KBPS: 'throughputKBps', // N (KCL 3)
   CHECKPOINT_OWNER: 'checkpointOwner', // S (KCL 3 graceful handoff)
   ENTITY_TYPE: 'entityType', // S (KCL 3.5 single-table layout): 'LEASE' or absent for leases
+  // kinesis-kit graceful handoff (not KCL attributes: the KCL's serializer ignores attributes it does not know).
+  HANDOFF_TO: 'kkHandoffTo', // S: the named successor
+  HANDOFF_ID: 'kkHandoffId', // S: unique per request
+  HANDOFF_ACK: 'kkHandoffAck', // S: the request id, once the successor acknowledged
+  HANDOFF_REQUESTED_AT: 'kkHandoffRequestedAt', // N: requester's epoch ms (informational)
 } as const;
 
 /** `entityType` of lease items; other entity types (KCL 3.5 metadata) share the table and are skipped. */
@@ -90,6 +95,7 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
     start && end ? { startingHashKey: start, endingHashKey: end } : undefined;
   const checkpointOwner = item[LeaseAttribute.CHECKPOINT_OWNER]?.S;
   const throughput = item[LeaseAttribute.THROUGHPUT_KBPS]?.N;
+  const handoff = readHandoff(item);
   return {
     leaseKey,
     leaseOwner: item[LeaseAttribute.LEASE_OWNER]?.S,
@@ -109,6 +115,20 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
     ...(hashKeyRange === undefined ? {} : { hashKeyRange }),
     ...(checkpointOwner === undefined ? {} : { checkpointOwner }),
     ...(throughput === undefined ? {} : { throughputKBps: Number(throughput) }),
+    ...(handoff === undefined ? {} : { handoff }),
+  };
+}
+
+function readHandoff(item: LeaseItem): LeaseHandoff | undefined {
+  const to = item[LeaseAttribute.HANDOFF_TO]?.S;
+  const id = item[LeaseAttribute.HANDOFF_ID]?.S;
+  if (to === undefined || id === undefined) return undefined;
+  const requestedAt = item[LeaseAttribute.HANDOFF_REQUESTED_AT]?.N;
+  return {
+    to,
+    id,
+    acknowledged: item[LeaseAttribute.HANDOFF_ACK]?.S === id,
+    ...(requestedAt === undefined ? {} : { requestedAt: Number(requestedAt) }),
   };
 }
 

@@ -107,18 +107,30 @@ export class Scheduler {
   }
 
   /**
-   * Graceful: every runner finishes its batch, gets `shutdownRequested`, releases its lease. With `timeoutMs`,
-   * gives up waiting after that long and returns the shards whose runners are still busy (their leases must not be
-   * released: they expire after `failoverTimeMs` instead, so no other worker starts while the processor still runs).
+   * Graceful: every runner finishes its batch, gets `shutdownRequested`, releases (or hands over) its lease. With
+   * `readyToStop`, each runner keeps processing until its promise resolves (its successor is listening). With
+   * `timeoutMs`, gives up waiting after that long and returns the shards whose runners are still busy (their
+   * leases must not be released: they expire after `failoverTimeMs` instead, so no other worker starts while the
+   * processor still runs).
    */
-  async stop(timeoutMs = Number.POSITIVE_INFINITY): Promise<string[]> {
+  async stop(
+    timeoutMs = Number.POSITIVE_INFINITY,
+    readyToStop: (shardId: string) => Promise<void> = () => Promise.resolve(),
+  ): Promise<string[]> {
     this.#stopping = true;
     this.#timer?.cancel();
-    for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    this.#unsubscribe = [];
-    const entries = [...this.#runners.values()];
-    for (const { runner } of entries) runner.requestShutdown();
-    const all = Promise.all(entries.map(({ done }) => done));
+    const entries = [...this.#runners.entries()];
+    for (const [shardId, { runner }] of entries) {
+      readyToStop(shardId).then(
+        () => runner.requestShutdown(),
+        () => runner.requestShutdown(),
+      );
+    }
+    // Lease losses still reach the runners while they wait for their successors.
+    const all = Promise.all(entries.map(([, { done }]) => done)).finally(() => {
+      for (const unsubscribe of this.#unsubscribe) unsubscribe();
+      this.#unsubscribe = [];
+    });
     if (!Number.isFinite(timeoutMs)) {
       await all;
       return [];

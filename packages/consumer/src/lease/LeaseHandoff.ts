@@ -1,0 +1,319 @@
+import type { Clock, Logger, TimerHandle } from '@kinesis-kit/commons';
+import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
+import type { Lease } from './Lease.js';
+import type { LeaseTable } from './LeaseTable.js';
+
+export interface LeaseHandoffOptions {
+  leaseTable: LeaseTable;
+  workerId: string;
+  failoverTimeMs: number;
+  pollIntervalMs: number;
+  maxLeasesForWorker: number;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  /** Leases this worker holds now (its load, when it is a successor). */
+  heldCount: () => number;
+  /** A lease handed to this worker: start holding it (`sentAt`: a local time no later than the transfer). */
+  onReceived: (lease: Lease, sentAt: number) => void;
+}
+
+/** What the stopping worker knows about one lease it asked to hand over. */
+interface Outgoing {
+  readonly to: string;
+  readonly id: string;
+  readonly deadline: number;
+  state: 'requested' | 'acknowledged' | 'abandoned';
+  readonly ready: Promise<void>;
+  resolve: () => void;
+}
+
+/** A lease this worker acknowledged as successor and now watches until it is transferred. */
+interface Incoming {
+  readonly from: string;
+  readonly id: string;
+  readonly deadline: number;
+  /** Send time of the last read that still showed `from` as owner: the transfer happened after it. */
+  ownedByFromAt: number;
+}
+
+/** The successor a stopping worker picked for one lease. */
+export interface HandoffPlan {
+  readonly leaseKey: string;
+  readonly to: string;
+}
+
+/**
+ * Both sides of the graceful handoff (docs/leases.md, "Graceful handoff"). The stopping owner names a successor
+ * per lease (`request`) and watches for its acknowledgement; a successor acknowledges requests naming it when its
+ * scan sees them (`onScan`) and watches those leases until they are transferred. Every read is bounded in time;
+ * nothing here changes `leaseCounter` except the transfer itself (done by the coordinator, fenced).
+ */
+export class LeaseHandoff {
+  readonly #o: LeaseHandoffOptions;
+  readonly #logger: Logger;
+  readonly #outgoing = new Map<string, Outgoing>();
+  readonly #incoming = new Map<string, Incoming>();
+  /** Request ids this worker already acted on (a request is acknowledged on first sight only). */
+  readonly #seen = new Set<string>();
+  #timer: TimerHandle | undefined;
+  #polling: Promise<void> | undefined;
+  #stopped = false;
+  /** True once this worker is stopping itself: it is nobody's successor any more. */
+  #leaving = false;
+
+  constructor(options: LeaseHandoffOptions) {
+    this.#o = options;
+    this.#logger = options.logger.child({ component: 'LeaseHandoff', workerId: options.workerId });
+  }
+
+  get incomingCount(): number {
+    return this.#incoming.size;
+  }
+
+  /**
+   * Picks a successor per held lease among `liveWorkers` (least loaded first by `leases`, respecting
+   * `maxLeasesForWorker`); leases with no candidate are left out (they are released).
+   */
+  plan(held: readonly string[], liveWorkers: readonly string[], leases: readonly Lease[]): HandoffPlan[] {
+    const me = this.#o.workerId;
+    const live = new Set(liveWorkers.filter((w) => w !== me));
+    const load = new Map<string, number>([...live].map((w) => [w, 0]));
+    for (const lease of leases) {
+      const owner = lease.leaseOwner;
+      if (owner !== undefined && live.has(owner) && !isShardEnd(lease.checkpoint))
+        load.set(owner, load.get(owner)! + 1);
+    }
+    const plans: HandoffPlan[] = [];
+    for (const leaseKey of held) {
+      let best: string | undefined;
+      let bestLoad = Number.POSITIVE_INFINITY;
+      for (const [worker, n] of load) {
+        if (n >= this.#o.maxLeasesForWorker) continue;
+        // Ties: a random pick, so several stopping workers do not all pile onto the same successor.
+        if (n < bestLoad || (n === bestLoad && this.#o.random() < 0.5)) {
+          best = worker;
+          bestLoad = n;
+        }
+      }
+      if (best === undefined) continue;
+      load.set(best, bestLoad + 1);
+      plans.push({ leaseKey, to: best });
+    }
+    return plans;
+  }
+
+  /** Writes the requests (owner-conditional, counter untouched) and watches them for `ackTimeoutMs` at most. */
+  async request(plans: readonly HandoffPlan[], ackTimeoutMs: number): Promise<void> {
+    this.#leaving = true;
+    const now = this.#o.clock.now();
+    await Promise.all(
+      plans.map(async ({ leaseKey, to }) => {
+        const id = `${this.#o.workerId}/${now.toString(36)}/${Math.floor(this.#o.random() * 2 ** 32).toString(36)}`;
+        let resolve: () => void = () => undefined;
+        const ready = new Promise<void>((r) => {
+          resolve = r;
+        });
+        const entry: Outgoing = { to, id, deadline: now + ackTimeoutMs, state: 'requested', ready, resolve };
+        this.#outgoing.set(leaseKey, entry);
+        try {
+          const ok = await this.#o.leaseTable.requestHandoff(leaseKey, this.#o.workerId, to, id, Date.now());
+          if (!ok) this.#abandon(entry);
+        } catch (error) {
+          this.#logger.warn({ err: error, shardId: leaseKey }, 'handoff request failed; releasing instead');
+          this.#abandon(entry);
+        }
+      }),
+    );
+    this.#kick();
+  }
+
+  /** Resolves when the lease may be stopped: its successor acknowledged, or the handoff was abandoned. */
+  ready(leaseKey: string): Promise<void> {
+    return this.#outgoing.get(leaseKey)?.ready ?? Promise.resolve();
+  }
+
+  /** The acknowledged successor of a lease this worker is handing over, if any. */
+  acknowledged(leaseKey: string): { to: string; id: string } | undefined {
+    const entry = this.#outgoing.get(leaseKey);
+    return entry?.state === 'acknowledged' ? { to: entry.to, id: entry.id } : undefined;
+  }
+
+  /** Forgets an outgoing handoff (after the transfer or the release). */
+  done(leaseKey: string): void {
+    const entry = this.#outgoing.get(leaseKey);
+    if (entry === undefined) return;
+    this.#abandon(entry);
+    this.#outgoing.delete(leaseKey);
+  }
+
+  /**
+   * Successor side, after every scan: acknowledges fresh requests naming this worker on leases whose owner is
+   * live, then watches them. A request is acted on at first sight only; one on a lease whose owner is not live
+   * (a crashed requester) is ignored: that lease expires and is taken as usual (the take clears the request).
+   */
+  async onScan(leases: readonly Lease[], liveWorkers: readonly string[]): Promise<void> {
+    if (this.#leaving || this.#stopped) return;
+    const me = this.#o.workerId;
+    const fresh = leases.filter(
+      (l) =>
+        l.handoff !== undefined &&
+        l.handoff.to === me &&
+        !l.handoff.acknowledged &&
+        !this.#seen.has(l.handoff.id) &&
+        l.leaseOwner !== undefined &&
+        l.leaseOwner !== me &&
+        liveWorkers.includes(l.leaseOwner) &&
+        !isShardEnd(l.checkpoint),
+    );
+    if (this.#seen.size > 10_000) this.#seen.clear();
+    let room = this.#o.maxLeasesForWorker - this.#o.heldCount() - this.#incoming.size;
+    await Promise.all(
+      fresh.map(async (lease) => {
+        const { id } = lease.handoff!;
+        const from = lease.leaseOwner!;
+        this.#seen.add(id);
+        if (room <= 0) return;
+        room--;
+        const sentAt = this.#o.clock.now();
+        try {
+          if (!(await this.#o.leaseTable.acknowledgeHandoff(lease.leaseKey, from, me, id))) return;
+        } catch (error) {
+          this.#logger.warn({ err: error, shardId: lease.leaseKey }, 'handoff acknowledgement failed');
+          return;
+        }
+        if (this.#leaving || this.#stopped) return;
+        this.#incoming.set(lease.leaseKey, {
+          from,
+          id,
+          deadline: sentAt + this.#o.failoverTimeMs,
+          ownedByFromAt: sentAt,
+        });
+        this.#logger.debug({ shardId: lease.leaseKey, from }, 'acknowledged a handoff');
+      }),
+    );
+    this.#kick();
+  }
+
+  /**
+   * This worker is stopping: it is no successor any more. Withdraws its acknowledgements (so the owners release
+   * instead of transferring); a lease already transferred to it is released at once.
+   */
+  async leave(): Promise<void> {
+    this.#leaving = true;
+    const incoming = [...this.#incoming];
+    this.#incoming.clear();
+    await Promise.allSettled(
+      incoming.map(async ([leaseKey, entry]) => {
+        if (await this.#o.leaseTable.withdrawHandoffAck(leaseKey, entry.from, entry.id)) return;
+        const lease = await this.#o.leaseTable.getLease(leaseKey);
+        if (lease?.leaseOwner === this.#o.workerId) {
+          await this.#o.leaseTable.evictLease(leaseKey, this.#o.workerId, lease.leaseCounter);
+        }
+      }),
+    );
+  }
+
+  /** Stops watching (abandoning any outgoing handoff still waiting). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    for (const entry of this.#outgoing.values()) this.#abandon(entry);
+    this.#incoming.clear();
+    await this.#polling;
+  }
+
+  #abandon(entry: Outgoing): void {
+    if (entry.state === 'requested') entry.state = 'abandoned';
+    entry.resolve();
+  }
+
+  #kick(): void {
+    if (this.#stopped || this.#timer !== undefined || this.#polling !== undefined) return;
+    if (!this.#hasWork()) return;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#polling = this.#poll().finally(() => {
+        this.#polling = undefined;
+        this.#kick();
+      });
+    }, this.#o.pollIntervalMs);
+  }
+
+  #hasWork(): boolean {
+    if (this.#incoming.size > 0) return true;
+    for (const entry of this.#outgoing.values()) if (entry.state === 'requested') return true;
+    return false;
+  }
+
+  async #poll(): Promise<void> {
+    const now = this.#o.clock.now();
+    const reads: Promise<void>[] = [];
+    for (const [leaseKey, entry] of this.#outgoing) {
+      if (entry.state !== 'requested') continue;
+      if (now >= entry.deadline) {
+        this.#logger.info({ shardId: leaseKey, to: entry.to }, 'handoff not acknowledged in time; releasing');
+        this.#abandon(entry);
+        continue;
+      }
+      reads.push(this.#pollOutgoing(leaseKey, entry));
+    }
+    for (const [leaseKey, entry] of this.#incoming) {
+      if (now >= entry.deadline) {
+        this.#incoming.delete(leaseKey);
+        continue;
+      }
+      reads.push(this.#pollIncoming(leaseKey, entry));
+    }
+    await Promise.all(reads);
+  }
+
+  async #pollOutgoing(leaseKey: string, entry: Outgoing): Promise<void> {
+    let lease: Lease | undefined;
+    try {
+      lease = await this.#o.leaseTable.getLease(leaseKey);
+    } catch {
+      return; // read again at the next poll (the deadline bounds it)
+    }
+    if (entry.state !== 'requested') return;
+    if (lease === undefined || lease.leaseOwner !== this.#o.workerId || lease.handoff?.id !== entry.id) {
+      this.#abandon(entry);
+    } else if (lease.handoff.acknowledged) {
+      entry.state = 'acknowledged';
+      entry.resolve();
+    }
+  }
+
+  async #pollIncoming(leaseKey: string, entry: Incoming): Promise<void> {
+    const me = this.#o.workerId;
+    const sentAt = this.#o.clock.now();
+    let lease: Lease | undefined;
+    try {
+      lease = await this.#o.leaseTable.getLease(leaseKey);
+    } catch {
+      return;
+    }
+    if (this.#incoming.get(leaseKey) !== entry || this.#leaving) return;
+    if (lease?.leaseOwner === entry.from && lease.handoff?.id === entry.id) {
+      entry.ownedByFromAt = sentAt;
+      return;
+    }
+    this.#incoming.delete(leaseKey);
+    if (lease === undefined || isShardEnd(lease.checkpoint)) return;
+    if (lease.leaseOwner === me) {
+      this.#o.onReceived(lease, entry.ownedByFromAt);
+    } else if (lease.leaseOwner === undefined) {
+      // The owner released instead (it gave up waiting, or its transfer failed): take it now.
+      const takeSentAt = this.#o.clock.now();
+      try {
+        const taken = await this.#o.leaseTable.takeLease(lease, me);
+        if (taken === undefined) return;
+        if (this.#leaving) await this.#o.leaseTable.evictLease(leaseKey, me, taken.leaseCounter);
+        else this.#o.onReceived(taken, takeSentAt);
+      } catch (error) {
+        this.#logger.debug({ err: error, shardId: leaseKey }, 'taking a released lease failed; the scan will');
+      }
+    }
+  }
+}
