@@ -106,4 +106,36 @@ describe('LeaseTaker', () => {
       expect(moves).toBeLessThan(3 * leases);
     });
   }
+  it('counts leases being handed over for their named successor: nobody steals while a graceful stop is in flight', async () => {
+    // Prepare: 8 shards; "x" is stopping and asked a and b to take its 3 leases: a already received its one
+    // (now 4), b's two are still in transit (b holds 2, with 2 incoming).
+    const table = new InMemoryLeaseTable();
+    const clock = new FakeClock();
+    const own = (key: string, owner: string, to?: string) =>
+      table.items.set(key, {
+        ...newLease(key, TRIM_HORIZON),
+        leaseOwner: owner,
+        leaseCounter: 1,
+        ...(to === undefined ? {} : { handoff: { to, id: `x/${key}`, acknowledged: true } }),
+      });
+    for (const key of ['s0', 's1', 's2', 's3']) own(key, 'a');
+    own('s4', 'b');
+    own('s5', 'b');
+    own('s6', 'x', 'b');
+    own('s7', 'x', 'b');
+    const b = taker(table, clock, 'b');
+    const c = taker(table, clock, 'c');
+
+    // Act
+    const byB = await b.takeOnce(new Set(['s4', 's5']));
+    const byC = await c.takeOnce(new Set());
+
+    // Assess: b is at its share of 4 (2 held + 2 incoming) over the 2 workers that stay; c, a newcomer, steals
+    // only from a's stealable leases, never the ones in transit.
+    expect(byB).toMatchObject({ target: 4, stolen: 0, taken: [] });
+    expect(byC.stolen).toBe(1);
+    expect(byC.taken.map((t) => t.lease.leaseKey)).not.toContain('s6');
+    expect(byC.taken.map((t) => t.lease.leaseKey)).not.toContain('s7');
+    expect(table.items.get('s6')?.leaseOwner).toBe('x');
+  });
 });

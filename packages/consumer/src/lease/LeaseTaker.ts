@@ -75,6 +75,7 @@ export class LeaseTaker {
 
     const expired: Lease[] = [];
     const byWorker = new Map<string, Lease[]>();
+    const inTransit: Lease[] = [];
     let active = 0;
     let mine = 0;
     let nextExpiryAt: number | undefined;
@@ -98,12 +99,15 @@ export class LeaseTaker {
         byWorker.set(owner, list);
       }
       list.push(lease);
+      if (lease.handoff !== undefined) inTransit.push(lease);
       const expiresAt = since + failoverTimeMs;
       if (nextExpiryAt === undefined || expiresAt < nextExpiryAt) nextExpiryAt = expiresAt;
     }
 
     const liveWorkers = [...new Set([...byWorker.keys(), workerId])].sort();
-    const target = Math.min(this.#o.maxLeasesForWorker, Math.ceil(active / liveWorkers.length));
+    const balance = balancingView(byWorker, inTransit, liveWorkers, workerId);
+    mine += balance.incoming;
+    const target = Math.min(this.#o.maxLeasesForWorker, Math.ceil(active / balance.workers));
     const needed = observeOnly ? 0 : target - mine;
     let toTake: Lease[] = [];
     let stolen = 0;
@@ -113,7 +117,7 @@ export class LeaseTaker {
       const stale = this.#shuffle(expired.filter((l) => l.leaseOwner !== undefined));
       toTake = [...unowned, ...stale].slice(0, needed);
     } else if (needed > 0) {
-      toTake = this.#chooseLeasesToSteal(byWorker, mine, needed);
+      toTake = this.#chooseLeasesToSteal(balance.load, balance.stealable, mine, needed);
       stolen = toTake.length;
     }
 
@@ -161,15 +165,23 @@ export class LeaseTaker {
     for (const key of this.#observed.keys()) if (!seen.has(key)) this.#observed.delete(key);
   }
 
-  #chooseLeasesToSteal(byWorker: ReadonlyMap<string, Lease[]>, mine: number, needed: number): Lease[] {
-    let victim: Lease[] | undefined;
-    for (const [, list] of byWorker) {
-      if (victim === undefined || list.length > victim.length) victim = list;
+  #chooseLeasesToSteal(
+    load: ReadonlyMap<string, number>,
+    stealable: ReadonlyMap<string, Lease[]>,
+    mine: number,
+    needed: number,
+  ): Lease[] {
+    let victim: string | undefined;
+    for (const [worker, n] of load) {
+      if ((stealable.get(worker)?.length ?? 0) === 0) continue;
+      if (victim === undefined || n > (load.get(victim) ?? 0)) victim = worker;
     }
+    if (victim === undefined) return [];
+    const victimLoad = load.get(victim) ?? 0;
     // Only when it narrows the spread: the victim keeps at least as many as we end up with.
-    if (victim === undefined || victim.length - mine < 2) return [];
-    const count = Math.min(needed, this.#o.maxLeasesToStealAtOneTime, Math.floor((victim.length - mine) / 2));
-    return this.#shuffle([...victim]).slice(0, count);
+    if (victimLoad - mine < 2) return [];
+    const count = Math.min(needed, this.#o.maxLeasesToStealAtOneTime, Math.floor((victimLoad - mine) / 2));
+    return this.#shuffle([...(stealable.get(victim) ?? [])]).slice(0, count);
   }
 
   #shuffle<T>(items: T[]): T[] {
@@ -181,4 +193,40 @@ export class LeaseTaker {
     }
     return items;
   }
+}
+
+/**
+ * Who balancing counts, and what each holds, while graceful handoffs are in flight: a lease with a pending
+ * handoff request already counts for its named successor (when live; this worker's share is `incoming`) and is
+ * nobody's to steal, and a worker handing leases over is leaving, so the target spreads over the others.
+ * Without this, a successor that had not yet received its share would steal from one that had (and be robbed back).
+ */
+function balancingView(
+  byWorker: ReadonlyMap<string, readonly Lease[]>,
+  inTransit: readonly Lease[],
+  liveWorkers: readonly string[],
+  workerId: string,
+): { load: Map<string, number>; stealable: Map<string, Lease[]>; incoming: number; workers: number } {
+  const load = new Map<string, number>();
+  const stealable = new Map<string, Lease[]>();
+  for (const [owner, list] of byWorker) {
+    load.set(owner, list.length);
+    stealable.set(
+      owner,
+      list.filter((l) => l.handoff === undefined),
+    );
+  }
+  const leaving = new Set<string>();
+  let incoming = 0;
+  for (const lease of inTransit) {
+    const owner = lease.leaseOwner as string;
+    const to = (lease.handoff as { to: string }).to;
+    if (!liveWorkers.includes(to)) continue; // a successor gone: the owner releases after its deadline
+    leaving.add(owner);
+    load.set(owner, (load.get(owner) ?? 1) - 1);
+    if (to === workerId) incoming++;
+    else load.set(to, (load.get(to) ?? 0) + 1);
+  }
+  for (const worker of leaving) if (worker !== workerId) load.delete(worker);
+  return { load, stealable, incoming, workers: Math.max(1, liveWorkers.length - leaving.size) };
 }
