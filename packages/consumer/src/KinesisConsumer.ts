@@ -23,8 +23,11 @@ import { Scheduler } from './scheduler/Scheduler.js';
 import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
 import { ShardSyncer } from './shardSync/ShardSyncer.js';
 
-/** How often `start()` tries to start the lease loops when DynamoDB fails transiently. */
-const START_ATTEMPTS = 8;
+/**
+ * How often `start()` tries to start the lease loops when DynamoDB fails transiently: the KCL's
+ * `maxInitializationAttempts` (20), so a throttled or briefly unreachable table does not fail start().
+ */
+const START_ATTEMPTS = 20;
 
 /** Lifecycle of a {@link KinesisConsumer}. */
 export const ConsumerState = {
