@@ -176,6 +176,32 @@ describe('RecordAggregator buffers (records are encoded in place, key tables wri
     expect(Buffer.from(aggregator.build().data).equals(oracleAggregate(second))).toBe(true);
     expect(Buffer.from(small).equals(oracleAggregate(first))).toBe(true);
   });
+  it('encodes into a recycled buffer (once given back, and only its own), leaving other views intact', () => {
+    const aggregator = new RecordAggregator();
+    const batch = (n: number) =>
+      Array.from({ length: 300 }, (_, i) => ({ partitionKey: `k${(i + n) % 7}`, data: bytes(100, n + i) }));
+    const aggregate = (records: UserRecord[]) => {
+      for (const r of records) aggregator.add(r);
+      return aggregator.build().data;
+    };
+    const first = aggregate(batch(0));
+    const kept = aggregate(batch(1));
+    aggregator.recycle(first);
+    aggregator.recycle(first); // twice: still one spare
+    aggregator.recycle(new Uint8Array(first.buffer.byteLength)); // not ours
+    const lone = [{ partitionKey: 'alone', data: bytes(10, 9) }];
+    aggregator.recycle(aggregate(lone)); // a lone record's copy: ignored
+    const third = batch(2);
+    const reused = aggregate(third);
+    const fourth = batch(3);
+    const fresh = aggregate(fourth);
+
+    expect(reused.buffer).toBe(first.buffer);
+    expect(fresh.buffer).not.toBe(first.buffer);
+    expect(Buffer.from(reused).equals(oracleAggregate(third))).toBe(true);
+    expect(Buffer.from(fresh).equals(oracleAggregate(fourth))).toBe(true);
+    expect(Buffer.from(kept).equals(oracleAggregate(batch(1)))).toBe(true);
+  });
 });
 
 describe('RecordAggregator limits', () => {

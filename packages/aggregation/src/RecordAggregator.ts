@@ -34,8 +34,10 @@ const TAG_VALUE_KEY = 0x12; // Tag.value = 2
 
 /** Where the first aggregate's records start: room for the magic and a small key table in front of them. */
 const INITIAL_HEADROOM = 256;
-/** Largest buffer allocated up front; bigger aggregates grow into place. */
-const MAX_INITIAL_CAPACITY = 1024 * 1024;
+/** Most aggregate bytes a buffer is allocated for up front (beyond, it grows); 4 MiB covers every Kinesis limit but the largest. */
+const MAX_INITIAL_BYTES = 4 * 1024 * 1024;
+/** Buffers given back through recycle() kept for later aggregates (per aggregator). */
+const MAX_SPARE_BUFFERS = 8;
 
 /**
  * Packs user records into one Kinesis record in the KPL aggregated format, byte-for-byte what protobufjs (and
@@ -58,6 +60,10 @@ export class RecordAggregator {
    * [#headroom, #end). Undefined after `build()` handed it out; allocated again at the next `add()`.
    */
   #buffer: Buffer | undefined;
+  /** Buffers of earlier aggregates given back by recycle(), reused before allocating fresh memory. */
+  readonly #spare: Buffer[] = [];
+  /** Buffers this aggregator handed out with an aggregate's view and not yet got back: the only ones recycle() takes. */
+  readonly #handedOut = new WeakSet<ArrayBuffer>();
   #headroom = INITIAL_HEADROOM;
   #end = INITIAL_HEADROOM;
   #count = 0;
@@ -162,6 +168,20 @@ export class RecordAggregator {
     }
     this.reset();
     return result;
+  }
+
+  /**
+   * Gives back the `data` of an aggregate this aggregator built, once nothing reads it any more (e.g. after
+   * `PutRecords` stored it): a later aggregate is then encoded into the same memory instead of fresh memory, which
+   * has to be faulted in page by page. Never call it while `data` may still be read or sent. Anything else (a lone
+   * record's data, a foreign array, a buffer already given back) is ignored.
+   */
+  recycle(data: Uint8Array): void {
+    const arrayBuffer = data.buffer as ArrayBuffer;
+    // Only a buffer of ours, once (a copied-out small aggregate may sit in Node's shared pool: never reuse that).
+    if (!this.#handedOut.delete(arrayBuffer)) return;
+    if (this.#spare.length >= MAX_SPARE_BUFFERS || arrayBuffer.byteLength !== this.#standardCapacity()) return;
+    this.#spare.push(Buffer.from(arrayBuffer, 0, arrayBuffer.byteLength));
   }
 
   /** Drops everything added since the last build(). */
@@ -281,13 +301,26 @@ export class RecordAggregator {
   #ensureCapacity(needed: number): Buffer {
     const buffer = this.#buffer;
     if (buffer !== undefined && needed <= buffer.length) return buffer;
-    let capacity = Math.min(this.#headroom + this.#maxBytes, MAX_INITIAL_CAPACITY);
+    if (buffer === undefined) {
+      const spare = this.#spare.pop();
+      if (spare !== undefined && needed <= spare.length) {
+        this.#buffer = spare;
+        return spare;
+      }
+    }
+    // Room for a full aggregate from the start: growing copies everything into fresh memory again.
+    let capacity = this.#standardCapacity();
     if (buffer !== undefined) capacity = buffer.length * 2;
     while (capacity < needed) capacity *= 2;
     const grown = Buffer.allocUnsafe(capacity);
     if (buffer !== undefined) buffer.copy(grown, this.#headroom, this.#headroom, this.#end);
     this.#buffer = grown;
     return grown;
+  }
+
+  /** Size of a new buffer: room in front for the key tables, then a whole aggregate. */
+  #standardCapacity(): number {
+    return this.#headroom + Math.min(this.#maxBytes, MAX_INITIAL_BYTES);
   }
 
   /**
@@ -321,6 +354,7 @@ export class RecordAggregator {
     const view = buffer.subarray(start, end + DIGEST_BYTES);
     if (view.length * 2 < buffer.length) return Buffer.from(view); // small: copy it, keep the buffer
     this.#buffer = undefined;
+    this.#handedOut.add(buffer.buffer as ArrayBuffer);
     return view;
   }
 

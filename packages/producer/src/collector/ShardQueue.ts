@@ -151,6 +151,11 @@ export class ShardQueue {
     this.#openDataBytes = 0;
   }
 
+  /** A sent aggregate of this queue was stored: its memory serves the next aggregate (see RecordAggregator.recycle). */
+  recycle(record: OutgoingRecord): void {
+    if (record.aggregated) this.#aggregator?.recycle(record.data);
+  }
+
   push(record: OutgoingRecord): void {
     this.queue.push(record);
     this.#totals.records++;

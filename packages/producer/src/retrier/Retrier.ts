@@ -124,6 +124,8 @@ export class Retrier {
       return;
     }
     this.resolveAll(record, shardId, sequenceNumber);
+    // Stored where predicted, nothing reads its data any more (a mismatch may still re-send its user records).
+    record.shard.recycle(record);
   }
 
   /** Resolves every user record of a stored Kinesis record (or the subset `only`, by index). */
