@@ -3,6 +3,7 @@ import { InvalidOptionError } from '@kinesis-kit/commons';
 import { describe, expect, it } from 'vitest';
 import { oracleAggregate } from '../test/oracle.js';
 import { randomHashKey, randomString, randomUserRecord, seededRandom } from '../test/random.js';
+import { deaggregate } from './deaggregate.js';
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { partitionKeyHash } from './hashKey.js';
 import { RecordAggregator } from './RecordAggregator.js';
@@ -176,6 +177,49 @@ describe('RecordAggregator buffers (records are encoded in place, key tables wri
     expect(Buffer.from(aggregator.build().data).equals(oracleAggregate(second))).toBe(true);
     expect(Buffer.from(small).equals(oracleAggregate(first))).toBe(true);
   });
+  it('with caller-kept key slots: byte for byte what its own key index gives, aggregate after aggregate', () => {
+    const random = seededRandom(7);
+    const keys = Array.from({ length: 40 }, (_, i) => `käy-${i}-${randomString(random, 1 + (i % 5))}`);
+    const slots = new Map(keys.map((k) => [k, { keyBytes: Buffer.byteLength(k), aggregate: -1, index: 0 }]));
+    const ours = new RecordAggregator({ maxBytes: 3_000 });
+    const plain = new RecordAggregator({ maxBytes: 3_000 });
+    for (let round = 0; round < 400; round++) {
+      const key = keys[Math.floor(random() * keys.length)]!;
+      const record = { partitionKey: key, data: bytes(Math.floor(random() * 200), round) };
+      const fits = ours.wouldFit(record, slots.get(key));
+      expect(fits).toBe(plain.wouldFit(record));
+      if (!fits) expect(Buffer.from(ours.build().data).equals(Buffer.from(plain.build().data))).toBe(true);
+      ours.add(record, slots.get(key));
+      plain.add(record);
+      expect(ours.sizeBytes).toBe(plain.sizeBytes);
+    }
+    expect(Buffer.from(ours.build().data).equals(Buffer.from(plain.build().data))).toBe(true);
+  });
+
+  it('with a key slot shared by two aggregators (a key that moved): never a wrong index, sizes exact', () => {
+    const random = seededRandom(8);
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    const slots = new Map(keys.map((k) => [k, { keyBytes: k.length, aggregate: -1, index: 0 }]));
+    const aggregators = [new RecordAggregator(), new RecordAggregator()];
+    const added: UserRecord[][] = [[], []];
+    for (let round = 0; round < 300; round++) {
+      const a = Math.floor(random() * 2);
+      const record = { partitionKey: keys[Math.floor(random() * keys.length)]!, data: bytes(20, round) };
+      aggregators[a]!.add(record, slots.get(record.partitionKey));
+      added[a]!.push(record);
+    }
+    for (const a of [0, 1]) {
+      const size = aggregators[a]!.sizeBytes;
+      const built = aggregators[a]!.build();
+      expect(built.data.length).toBe(size);
+      // A key can stand twice in a table (re-added after the other aggregator took its slot): valid, read alike.
+      const back = deaggregate({ Data: built.data, PartitionKey: built.partitionKey, SequenceNumber: '1' }).records;
+      expect(back.map((r) => [r.partitionKey, Buffer.from(r.data).toString('hex')])).toEqual(
+        added[a]!.map((r) => [r.partitionKey, Buffer.from(r.data).toString('hex')]),
+      );
+    }
+  });
+
   it('encodes into a recycled buffer (once given back, and only its own), leaving other views intact', () => {
     const aggregator = new RecordAggregator();
     const batch = (n: number) =>

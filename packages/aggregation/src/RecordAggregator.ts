@@ -3,7 +3,7 @@ import { AGGREGATE_PARTITION_KEY, AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { isValidExplicitHashKey, partitionKeyHash } from './hashKey.js';
 import { type RecordAggregatorOptions, resolveRecordAggregatorOptions } from './options.js';
-import type { UserRecord, UserRecordTag } from './UserRecord.js';
+import type { PartitionKeySlot, UserRecord, UserRecordTag } from './UserRecord.js';
 import { varintSize, writeVarint } from './varint.js';
 
 /** A Kinesis record ready for `PutRecords`: what {@link RecordAggregator.build} returns. */
@@ -38,6 +38,8 @@ const INITIAL_HEADROOM = 256;
 const MAX_INITIAL_BYTES = 4 * 1024 * 1024;
 /** Buffers given back through recycle() kept for later aggregates (per aggregator). */
 const MAX_SPARE_BUFFERS = 8;
+/** Names every aggregate of every aggregator in the process uniquely (what a PartitionKeySlot refers to). */
+let aggregateEpochs = 0;
 
 /**
  * Packs user records into one Kinesis record in the KPL aggregated format, byte-for-byte what protobufjs (and
@@ -67,6 +69,8 @@ export class RecordAggregator {
   #headroom = INITIAL_HEADROOM;
   #end = INITIAL_HEADROOM;
   #count = 0;
+  /** This aggregate's name for PartitionKeySlots; a new one at every reset. */
+  #epoch = ++aggregateEpochs;
 
   /** De-duplicated partition keys in first-seen order, their indices, and their UTF-8 lengths. */
   readonly #pkIndex = new Map<string, number>();
@@ -86,6 +90,7 @@ export class RecordAggregator {
 
   // Scratch results of #measure(record), valid while #measured === record (reused by add() after wouldFit()).
   #measured: UserRecord | undefined;
+  #mSlot: PartitionKeySlot | undefined; // the slot the measure used
   #mPkIndex = 0; // index of the partition key, or -1 when new
   #mPkBytes = 0; // UTF-8 bytes of the partition key (computed only when new)
   #mEhkIndex = 0; // index of the explicit hash key, -1 when new, -2 when none
@@ -116,14 +121,14 @@ export class RecordAggregator {
    * partition key fit `maxRecordBytes` fits (it would go out alone, as in the KPL); `false` there means the record
    * can never be put. Throws {@link InvalidHashKeyError} for an invalid explicit hash key.
    */
-  wouldFit(record: UserRecord): boolean {
-    this.#measure(record);
+  wouldFit(record: UserRecord, slot?: PartitionKeySlot): boolean {
+    this.#measure(record, slot);
     return this.#fits(record);
   }
 
   /** Adds `record`; throws {@link RecordDoesNotFitError} if `wouldFit(record)` is false. Copies the data. */
-  add(record: UserRecord): void {
-    if (this.#measured !== record) this.#measure(record);
+  add(record: UserRecord, slot?: PartitionKeySlot): void {
+    if (this.#measured !== record || this.#mSlot !== slot) this.#measure(record, slot);
     if (!this.#fits(record)) {
       this.#measured = undefined;
       throw new RecordDoesNotFitError(
@@ -197,6 +202,7 @@ export class RecordAggregator {
     this.#ehkTableBytes = 0;
     this.#firstExplicitHashKey = undefined;
     this.#measured = undefined;
+    this.#epoch = ++aggregateEpochs;
   }
 
   #bodyBytes(): number {
@@ -214,13 +220,16 @@ export class RecordAggregator {
   }
 
   /** Computes what adding `record` costs, into the #m* scratch fields. */
-  #measure(record: UserRecord): void {
+  #measure(record: UserRecord, slot: PartitionKeySlot | undefined): void {
     const { partitionKey, explicitHashKey, data, tags } = record;
     let added = 0;
-    const pkIndex = this.#pkIndex.get(partitionKey);
+    // With a slot, its note is the lookup (no Map on the hot path); without, the aggregate's own index.
+    const pkIndex =
+      slot === undefined ? this.#pkIndex.get(partitionKey) : slot.aggregate === this.#epoch ? slot.index : undefined;
+    this.#mSlot = slot;
     let inner: number;
     if (pkIndex === undefined) {
-      const pkBytes = Buffer.byteLength(partitionKey, 'utf8');
+      const pkBytes = slot === undefined ? Buffer.byteLength(partitionKey, 'utf8') : slot.keyBytes;
       this.#mPkIndex = -1;
       this.#mPkBytes = pkBytes;
       added += 1 + varintSize(pkBytes) + pkBytes;
@@ -259,7 +268,12 @@ export class RecordAggregator {
     if (pkIndex === -1) {
       pkIndex = this.#pkTable.length;
       const pkBytes = this.#mPkBytes;
-      this.#pkIndex.set(partitionKey, pkIndex);
+      const slot = this.#mSlot;
+      if (slot === undefined) this.#pkIndex.set(partitionKey, pkIndex);
+      else {
+        slot.aggregate = this.#epoch;
+        slot.index = pkIndex;
+      }
       this.#pkTable.push(partitionKey);
       this.#pkBytes.push(pkBytes);
       this.#pkTableBytes += 1 + varintSize(pkBytes) + pkBytes;

@@ -15,3 +15,19 @@ export interface UserRecord {
   /** Optional tags, encoded into the aggregate (readers that know the format return them). */
   tags?: readonly UserRecordTag[] | undefined;
 }
+
+/**
+ * A caller-kept note per partition key that spares the aggregator its own key lookup (a hot-path option for
+ * producers that already keep an object per key). Pass the same slot with every record of that key, or none:
+ * the aggregator writes `aggregate`/`index` and trusts them only while they name its current aggregate, so an index
+ * is never wrong; a slot used by two aggregators in turn (a key that moved) may list the key twice in a table,
+ * which every reader decodes alike.
+ */
+export interface PartitionKeySlot {
+  /** UTF-8 bytes of the partition key (the caller knows them already). */
+  readonly keyBytes: number;
+  /** Which aggregate `index` belongs to (set by the aggregator; start with -1). */
+  aggregate: number;
+  /** The key's index in that aggregate's partition key table (set by the aggregator). */
+  index: number;
+}

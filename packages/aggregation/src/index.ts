@@ -37,4 +37,4 @@ export type {
   PlainKinesisRecord,
   SdkKinesisRecord,
 } from './recordShapes.js';
-export type { UserRecord, UserRecordTag } from './UserRecord.js';
+export type { PartitionKeySlot, UserRecord, UserRecordTag } from './UserRecord.js';

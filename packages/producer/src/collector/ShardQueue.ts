@@ -111,8 +111,10 @@ export class ShardQueue {
       );
       return;
     }
-    if (this.#open.length > 0 && !aggregator.wouldFit(record)) this.seal();
-    aggregator.add(record);
+    // The key's cache entry spares the aggregator its key lookup (records routed by explicit hash key have none).
+    const slot = record.keyEntry;
+    if (this.#open.length > 0 && !aggregator.wouldFit(record, slot)) this.seal();
+    aggregator.add(record, slot);
     if (this.#open.length === 0) {
       this.#openDeadline = record.acceptedAt + this.#maxBufferedTimeMs;
       this.#openExpiresAt = record.acceptedAt + this.#recordTtlMs;

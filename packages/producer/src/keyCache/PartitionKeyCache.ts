@@ -1,7 +1,10 @@
-import { partitionKeyHash } from '@kinesis-kit/aggregation';
+import { type PartitionKeySlot, partitionKeyHash } from '@kinesis-kit/aggregation';
 
-/** What the producer remembers per partition key, so the hot path neither hashes nor re-validates it. */
-export class KeyEntry<Route> {
+/**
+ * What the producer remembers per partition key, so the hot path neither hashes nor re-validates it, and the
+ * aggregator needs no key lookup of its own (the entry is the key's {@link PartitionKeySlot}).
+ */
+export class KeyEntry<Route> implements PartitionKeySlot {
   /** MD5 of the key as a 128-bit integer. */
   readonly hash: bigint;
   /** UTF-8 bytes of the key. */
@@ -9,6 +12,9 @@ export class KeyEntry<Route> {
   /** The shard this key routed to under shard map `routeVersion` (a cache of the binary search). */
   route: Route | undefined = undefined;
   routeVersion = -1;
+  /** PartitionKeySlot: the key's place in the open aggregate it was last added to (written by the aggregator). */
+  aggregate = -1;
+  index = 0;
   constructor(hash: bigint, keyBytes: number) {
     this.hash = hash;
     this.keyBytes = keyBytes;
