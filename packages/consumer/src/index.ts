@@ -8,11 +8,12 @@ export {
   LeaseTableMismatchError,
   ShardSyncError,
 } from './errors.js';
-export { DynamoDBLeaseTable, isRetriableAwsError } from './lease/DynamoDBLeaseTable.js';
+export { isRetriableAwsError } from './lease/awsErrors.js';
+export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';
 export { newLease } from './lease/Lease.js';
-export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinator.js';
 export { LeaseCoordinator } from './lease/LeaseCoordinator.js';
+export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinatorEvents.js';
 export type { RenewResult } from './lease/LeaseRenewer.js';
 export { LeaseLostReason } from './lease/LeaseRenewer.js';
 export type { CheckpointUpdate, LeaseTable } from './lease/LeaseTable.js';

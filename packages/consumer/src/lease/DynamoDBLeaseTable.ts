@@ -1,25 +1,24 @@
 import {
   type AttributeValue,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
-  type TableDescription,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type Logger, sleep } from '@kinesis-kit/commons';
-import { LeaseTableError, LeaseTableMismatchError } from '../errors.js';
+import type { Logger } from '@kinesis-kit/commons';
+import { LeaseTableError } from '../errors.js';
+import { isAwsError, isRetriableAwsError } from './awsErrors.js';
 import type { Lease } from './Lease.js';
 import type { CheckpointUpdate, LeaseTable } from './LeaseTable.js';
-import { fromLeaseItem, hasLeaseAttributes, isLeaseItem, LeaseAttribute, toLeaseItem } from './leaseSerializer.js';
+import { fromLeaseItem, LeaseAttribute, toLeaseItem } from './leaseSerializer.js';
 import {
   type DynamoDBLeaseTableOptions,
   type ResolvedDynamoDBLeaseTableOptions,
   resolveDynamoDBLeaseTableOptions,
 } from './leaseTableOptions.js';
+import { prepareLeaseTable } from './prepareLeaseTable.js';
 
 const A = LeaseAttribute;
 // Placeholders for every attribute name we write, so reserved words never matter.
@@ -63,16 +62,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
 
   async initialize(): Promise<void> {
     if (this.#initialized) return;
-    let table = await this.#describe();
-    if (table === undefined) {
-      if (!this.#options.createIfMissing) {
-        throw new LeaseTableError(this.tableName, 'initialize (table does not exist and createIfMissing is false)');
-      }
-      table = await this.#create();
-    }
-    this.#checkKeySchema(table);
-    if (table.TableStatus !== 'ACTIVE') await this.#waitActive();
-    await this.#checkItems();
+    await prepareLeaseTable(this.#options, this.#logger);
     this.#initialized = true;
   }
 
@@ -295,101 +285,6 @@ export class DynamoDBLeaseTable implements LeaseTable {
       throw new LeaseTableError(this.tableName, operation, { cause: error, retriable: isRetriableAwsError(error) });
     }
   }
-
-  async #describe(): Promise<TableDescription | undefined> {
-    try {
-      const out = await this.#client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return out.Table;
-    } catch (error) {
-      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
-      throw new LeaseTableError(this.tableName, 'describe', { cause: error, retriable: isRetriableAwsError(error) });
-    }
-  }
-
-  async #create(): Promise<TableDescription> {
-    const o = this.#options;
-    try {
-      const out = await this.#client.send(
-        new CreateTableCommand({
-          TableName: this.tableName,
-          KeySchema: [{ AttributeName: A.LEASE_KEY, KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: A.LEASE_KEY, AttributeType: 'S' }],
-          BillingMode: o.billingMode,
-          ...(o.billingMode === 'PROVISIONED'
-            ? {
-                ProvisionedThroughput: {
-                  ReadCapacityUnits: o.readCapacityUnits,
-                  WriteCapacityUnits: o.writeCapacityUnits,
-                },
-              }
-            : {}),
-          ...(o.deletionProtection ? { DeletionProtectionEnabled: true } : {}),
-          ...(o.tags.length > 0 ? { Tags: [...o.tags] } : {}),
-        }),
-      );
-      this.#logger.info({ billingMode: o.billingMode }, 'created lease table');
-      if (out.TableDescription === undefined) throw new Error('CreateTable returned no TableDescription');
-      return out.TableDescription;
-    } catch (error) {
-      // Another worker created it first: use theirs.
-      if (isAwsError(error, 'ResourceInUseException')) {
-        const table = await this.#describe();
-        if (table !== undefined) return table;
-      }
-      throw new LeaseTableError(this.tableName, 'create table', {
-        cause: error,
-        retriable: isRetriableAwsError(error),
-      });
-    }
-  }
-
-  async #waitActive(): Promise<void> {
-    const deadline = Date.now() + this.#options.tableActiveTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      const table = await this.#describe();
-      if (table?.TableStatus === 'ACTIVE') return;
-      if (Date.now() > deadline) {
-        throw new LeaseTableError(this.tableName, `wait for ACTIVE (still ${table?.TableStatus ?? 'missing'})`, {
-          retriable: true,
-        });
-      }
-      await sleep(Math.min(1_000, 50 * 2 ** attempt));
-    }
-  }
-
-  #checkKeySchema(table: TableDescription): void {
-    const keys = table.KeySchema ?? [];
-    const hash = keys[0];
-    if (keys.length !== 1 || hash?.AttributeName !== A.LEASE_KEY || hash.KeyType !== 'HASH') {
-      const found = keys.map((k) => `${k.AttributeName}:${k.KeyType}`).join(', ');
-      throw new LeaseTableMismatchError(this.tableName, `key schema is [${found}], expected [leaseKey:HASH]`);
-    }
-    const type = table.AttributeDefinitions?.find((d) => d.AttributeName === A.LEASE_KEY)?.AttributeType;
-    if (type !== 'S') {
-      throw new LeaseTableMismatchError(this.tableName, `leaseKey has type ${type}, expected S`);
-    }
-  }
-
-  // One small Scan page: lease items (or KCL 3.5 metadata entities) only. Costs one request per start.
-  async #checkItems(): Promise<void> {
-    const page = await this.#call('scan', () =>
-      this.#client.send(new ScanCommand({ TableName: this.tableName, Limit: 25 })),
-    );
-    for (const item of page.Items ?? []) {
-      if (isLeaseItem(item) && !hasLeaseAttributes(item)) {
-        const keyValue = item[A.LEASE_KEY]?.S ?? '?';
-        throw new LeaseTableMismatchError(
-          this.tableName,
-          `item ${JSON.stringify(keyValue)} has no leaseCounter/checkpoint attributes`,
-        );
-      }
-    }
-  }
-}
-
-// AWS SDK errors are identified by name (the SDK's own advice): a proxy or injected fault may not be the class.
-function isAwsError(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
 }
 
 function key(leaseKey: string): Record<string, AttributeValue> {
@@ -404,28 +299,4 @@ function pick(names: readonly NameKey[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of names) out[name] = NAMES[name];
   return out;
-}
-
-const RETRIABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'LimitExceededException',
-]);
-
-/** Throttling, 5xx, timeouts and dropped connections are worth retrying; validation and missing tables are not. */
-export function isRetriableAwsError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (e.$retryable !== undefined) return true;
-  if (typeof e.name === 'string' && RETRIABLE_NAMES.has(e.name)) return true;
-  if (typeof e.code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
 }

@@ -1,5 +1,5 @@
-import { type Clock, type Logger, type TimerHandle, TypedEmitter } from '@kinesis-kit/commons';
-import { ConsumerError, LeaseLostError } from '../errors.js';
+import { type Clock, type Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { ConsumerError } from '../errors.js';
 import {
   compareExtendedSequenceNumbers,
   type ExtendedSequenceNumber,
@@ -9,43 +9,25 @@ import {
 } from '../sequence/ExtendedSequenceNumber.js';
 import { createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
-import { giveUpLease, LeaseHandoffOutcome } from './giveUpLease.js';
 import type { Lease } from './Lease.js';
+import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
 import { LeaseHandoff } from './LeaseHandoff.js';
-import { type LeaseLostReason, LeaseRenewer, type RenewResult } from './LeaseRenewer.js';
+import { LeaseLoops } from './LeaseLoops.js';
+import { LeaseRelease } from './LeaseRelease.js';
+import { LeaseRenewer, type RenewResult } from './LeaseRenewer.js';
 import { LeaseTaker, type TakeResult } from './LeaseTaker.js';
 import {
   type LeaseCoordinatorOptions,
   type ResolvedLeaseCoordinatorOptions,
   resolveLeaseCoordinatorOptions,
 } from './leaseCoordinatorOptions.js';
-import { nextScanDelayMs, type ScanPeriods, scanPeriods } from './takingSchedule.js';
-
-/** The lease layer's events; payloads are snapshots. */
-export interface LeaseCoordinatorEvents {
-  /** This worker now holds the lease (taken, stolen or re-taken). */
-  lease_gained: Lease;
-  /** The lease is no longer held: stop processing the shard before delivering another record. */
-  lease_lost: Lease & { readonly reason: LeaseLostReason };
-  /** After every taking cycle (instrumentation, tests). */
-  taking_cycle: Omit<TakeResult, 'leases' | 'taken'> & { readonly taken: readonly string[] };
-  /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
-  lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
-  /** After every shard sync. */
-  shard_sync: SyncResult;
-  /** A background step failed; it is retried on the next cycle. */
-  error: { readonly error: unknown; readonly context: 'renew' | 'take' | 'shard_sync' };
-}
-
-/** Share of the KCL-equivalent request budget left after renewals that scans may use (the rest is margin). */
-const SCAN_BUDGET_SHARE = 0.9;
 
 const State = { IDLE: 'idle', RUNNING: 'running', STOPPED: 'stopped' } as const;
 type State = (typeof State)[keyof typeof State];
 
 /**
  * Runs the lease protocol for one worker: renewal (`renewOnce`), taking and balancing (`takeOnce`) and shard
- * discovery (`syncOnce`), each a single step the timers here merely repeat; plus the fenced writes a worker
+ * discovery (`syncOnce`), each a single step that `LeaseLoops` merely repeats; plus the fenced writes a worker
  * needs (`checkpoint`, `shardEnded`, `releaseLease`). See docs/leases.md for the algorithm and its timings.
  */
 export class LeaseCoordinator {
@@ -57,13 +39,12 @@ export class LeaseCoordinator {
   readonly #renewer: LeaseRenewer;
   readonly #taker: LeaseTaker;
   readonly #handoff: LeaseHandoff;
-  readonly #handoffCounts = { transferred: 0, released: 0 };
+  readonly #release: LeaseRelease;
+  readonly #loops: LeaseLoops;
   /** Set by `prepareHandoff()`: no more taking or syncing; renewals go on until the leases are gone. */
   #leaving = false;
   /** Leases released by this worker: never taken back by it (they are meant for others). */
   readonly #doNotTake = new Set<string>();
-  readonly #timers = new Map<string, TimerHandle>();
-  readonly #inFlight = new Set<Promise<unknown>>();
   #state: State = State.IDLE;
   #lastTake: TakeResult | undefined;
   #takeChain: Promise<unknown> = Promise.resolve();
@@ -109,6 +90,26 @@ export class LeaseCoordinator {
         this.#events.emit('lease_gained', lease);
       },
     });
+    this.#loops = new LeaseLoops({
+      options: this.#o,
+      logger: this.#logger,
+      running: () => this.#state === State.RUNNING,
+      leaving: () => this.#leaving,
+      lastTake: () => this.#lastTake,
+      renew: () => this.renewOnce(),
+      take: () => this.takeOnce(),
+      sync: (knownLeases) => this.syncOnce(knownLeases),
+      onError: (event) => this.#events.emit('error', event),
+    });
+    this.#release = new LeaseRelease({
+      options: this.#o,
+      logger: this.#logger,
+      renewer: this.#renewer,
+      taker: this.#taker,
+      handoff: this.#handoff,
+      workerPeriodMs: (scan) => this.#loops.scanPeriods(scan).workerPeriodMs,
+      onHandoff: (event) => this.#events.emit('lease_handoff', event),
+    });
   }
 
   get options(): ResolvedLeaseCoordinatorOptions {
@@ -139,21 +140,16 @@ export class LeaseCoordinator {
       this.#state = State.IDLE;
       throw error;
     }
-    this.#schedule('renew', this.#o.renewalIntervalMs, () => this.#renewStep());
-    this.#schedule('take', this.#nextTakeDelay(), () => this.#takeStep());
-    if (this.#o.shardSyncer !== undefined) {
-      this.#schedule('sync', this.#jitter(this.#o.shardSyncIntervalMs), () => this.#syncStep());
-    }
+    this.#loops.start();
   }
 
   /** Stops the loops and waits for running steps. Held leases are not released (see `releaseLease`). */
   async stop(): Promise<void> {
     if (this.#state !== State.RUNNING) return;
     this.#state = State.STOPPED;
-    for (const timer of this.#timers.values()) timer.cancel();
-    this.#timers.clear();
+    this.#loops.cancel();
     await this.#handoff.stop();
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#loops.settled();
   }
 
   /**
@@ -166,25 +162,9 @@ export class LeaseCoordinator {
   async prepareHandoff(options: { maxWaitMs?: number } = {}): Promise<void> {
     if (this.#state !== State.RUNNING || this.#leaving) return;
     this.#leaving = true;
-    for (const name of ['take', 'sync']) {
-      this.#timers.get(name)?.cancel();
-      this.#timers.delete(name);
-    }
+    this.#loops.cancel(['take', 'sync']);
     await this.#takeChain;
-    await this.#handoff.leave();
-    const held = [...this.#renewer.keys()].filter((key) => this.#renewer.isHeld(key));
-    if (!this.#o.gracefulHandoff || held.length === 0) return;
-    try {
-      const scan = await this.#taker.takeOnce(new Set(held), true);
-      const plans = this.#handoff.plan(held, scan.liveWorkers, scan.leases);
-      if (plans.length === 0) return;
-      // A successor sees the request at its next scan: within 1.25 of its period (the stagger slot), plus reads.
-      const { workerPeriodMs } = this.#scanPeriods(scan);
-      const bound = 1.25 * workerPeriodMs + 2 * this.#o.handoffPollIntervalMs + 500;
-      await this.#handoff.request(plans, Math.min(bound, options.maxWaitMs ?? Number.POSITIVE_INFINITY));
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'could not prepare handoffs; releasing instead');
-    }
+    await this.#release.prepare(options.maxWaitMs);
   }
 
   /** Resolves when the lease may be stopped and released (see `prepareHandoff`); at once when no handoff waits. */
@@ -194,7 +174,7 @@ export class LeaseCoordinator {
 
   /** Leases given up gracefully so far: transferred to a named successor vs released. */
   get handoffCounts(): Readonly<{ transferred: number; released: number }> {
-    return { ...this.#handoffCounts };
+    return this.#release.counts;
   }
 
   /** Leases held now (expired ones are reported lost first). */
@@ -287,27 +267,7 @@ export class LeaseCoordinator {
    */
   async releaseLease(shardId: string): Promise<void> {
     this.#doNotTake.add(shardId);
-    await this.#handoff.ready(shardId);
-    const successor = this.#handoff.acknowledged(shardId);
-    this.#handoff.done(shardId);
-    if (!this.#renewer.isHeld(shardId)) {
-      this.#renewer.drop(shardId);
-      return;
-    }
-    try {
-      const outcome = await giveUpLease(this.#o.leaseTable, this.#renewer, this.workerId, shardId, successor);
-      this.#handoffCounts[outcome]++;
-      this.#events.emit(
-        'lease_handoff',
-        outcome === LeaseHandoffOutcome.TRANSFERRED && successor !== undefined
-          ? { leaseKey: shardId, outcome, to: successor.to }
-          : { leaseKey: shardId, outcome },
-      );
-    } catch (error) {
-      if (!(error instanceof LeaseLostError)) throw error;
-    } finally {
-      this.#renewer.drop(shardId);
-    }
+    await this.#release.release(shardId);
   }
 
   /** One renewal round (the renew loop's step). */
@@ -355,88 +315,6 @@ export class LeaseCoordinator {
   async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
     if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(childShards);
     return createChildLeases(this.#o.leaseTable, childShards);
-  }
-
-  async #renewStep(): Promise<number> {
-    try {
-      const result = await this.renewOnce();
-      if (result.failed.length > 0) return Math.max(50, Math.floor(this.#o.failoverTimeMs / 20));
-    } catch (error) {
-      this.#events.emit('error', { error, context: 'renew' });
-      return Math.max(50, Math.floor(this.#o.failoverTimeMs / 20));
-    }
-    return this.#o.renewalIntervalMs;
-  }
-
-  async #takeStep(): Promise<number> {
-    try {
-      await this.takeOnce();
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'taking cycle failed');
-      this.#events.emit('error', { error, context: 'take' });
-    }
-    return this.#nextTakeDelay();
-  }
-
-  async #syncStep(): Promise<number> {
-    if (this.#isSyncLeader()) {
-      try {
-        await this.syncOnce(this.#lastTake?.leases);
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'shard sync failed');
-        this.#events.emit('error', { error, context: 'shard_sync' });
-      }
-    }
-    return this.#jitter(this.#o.shardSyncIntervalMs);
-  }
-
-  /** The lowest live worker id syncs shards periodically, so a fleet does not hammer ListShards together. */
-  #isSyncLeader(): boolean {
-    return this.#lastTake === undefined || this.#lastTake.liveWorkers[0] === this.workerId;
-  }
-
-  #scanPeriods(last: TakeResult | undefined): ScanPeriods {
-    const o = this.#o;
-    return scanPeriods({
-      activeLeases: last?.activeLeaseCount ?? 0,
-      liveWorkers: last?.liveWorkers.length ?? 1,
-      failoverTimeMs: o.failoverTimeMs,
-      renewalIntervalMs: o.renewalIntervalMs,
-      takingIntervalMs: o.takingIntervalMs,
-      maxTakingIntervalMs: o.maxTakingIntervalMs,
-      scanBudgetShare: SCAN_BUDGET_SHARE,
-      maxLeasesForWorker: o.maxLeasesForWorker,
-    });
-  }
-
-  #nextTakeDelay(): number {
-    const last = this.#lastTake;
-    return nextScanDelayMs({
-      workerPeriodMs: this.#scanPeriods(last).workerPeriodMs,
-      liveWorkers: last?.liveWorkers ?? [this.workerId],
-      workerId: this.workerId,
-      now: this.#clock.now(),
-      nextExpiryAt: last?.nextExpiryAt,
-    });
-  }
-
-  #jitter(ms: number): number {
-    return Math.round(ms * (0.9 + 0.2 * this.#o.random()));
-  }
-
-  #schedule(name: string, delayMs: number, step: () => Promise<number>): void {
-    if (this.#state !== State.RUNNING || (this.#leaving && name !== 'renew')) return;
-    const timer = this.#clock.setTimeout(() => {
-      this.#timers.delete(name);
-      if (this.#state !== State.RUNNING) return;
-      const running = step();
-      this.#inFlight.add(running);
-      running
-        .then((next) => this.#schedule(name, next, step))
-        .finally(() => this.#inFlight.delete(running))
-        .catch(() => undefined);
-    }, delayMs);
-    this.#timers.set(name, timer);
   }
 }
 

@@ -1,0 +1,21 @@
+import type { SyncResult } from '../shardSync/ShardSyncer.js';
+import type { LeaseHandoffOutcome } from './giveUpLease.js';
+import type { Lease } from './Lease.js';
+import type { LeaseLostReason } from './LeaseRenewer.js';
+import type { TakeResult } from './LeaseTaker.js';
+
+/** The lease layer's events; payloads are snapshots. */
+export interface LeaseCoordinatorEvents {
+  /** This worker now holds the lease (taken, stolen or re-taken). */
+  lease_gained: Lease;
+  /** The lease is no longer held: stop processing the shard before delivering another record. */
+  lease_lost: Lease & { readonly reason: LeaseLostReason };
+  /** After every taking cycle (instrumentation, tests). */
+  taking_cycle: Omit<TakeResult, 'leases' | 'taken'> & { readonly taken: readonly string[] };
+  /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
+  lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
+  /** After every shard sync. */
+  shard_sync: SyncResult;
+  /** A background step failed; it is retried on the next cycle. */
+  error: { readonly error: unknown; readonly context: 'renew' | 'take' | 'shard_sync' };
+}
