@@ -3,7 +3,8 @@ import { AGGREGATE_PARTITION_KEY, AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { isValidExplicitHashKey, partitionKeyHash } from './hashKey.js';
 import { type RecordAggregatorOptions, resolveRecordAggregatorOptions } from './options.js';
-import type { PartitionKeySlot, UserRecord, UserRecordTag } from './UserRecord.js';
+import { tagsBytes, writeTags } from './tags.js';
+import type { PartitionKeySlot, UserRecord } from './UserRecord.js';
 import { varintSize, writeVarint } from './varint.js';
 
 /** A Kinesis record ready for `PutRecords`: what {@link RecordAggregator.build} returns. */
@@ -28,9 +29,6 @@ const RECORDS_KEY = 0x1a; // AggregatedRecord.records = 3
 const PARTITION_KEY_INDEX_KEY = 0x08; // Record.partition_key_index = 1, varint
 const EXPLICIT_HASH_KEY_INDEX_KEY = 0x10; // Record.explicit_hash_key_index = 2, varint
 const DATA_KEY = 0x1a; // Record.data = 3
-const TAGS_KEY = 0x22; // Record.tags = 4
-const TAG_KEY_KEY = 0x0a; // Tag.key = 1
-const TAG_VALUE_KEY = 0x12; // Tag.value = 2
 
 /** Where the first aggregate's records start: room for the magic and a small key table in front of them. */
 const INITIAL_HEADROOM = 256;
@@ -393,41 +391,4 @@ export class RecordAggregator {
     this.#end = end + shift;
     return buffer;
   }
-}
-
-function tagsBytes(tags: readonly UserRecordTag[]): number {
-  let total = 0;
-  for (const tag of tags) {
-    const inner = tagInnerBytes(tag);
-    total += 1 + varintSize(inner) + inner;
-  }
-  return total;
-}
-
-function tagInnerBytes(tag: UserRecordTag): number {
-  const keyBytes = Buffer.byteLength(tag.key, 'utf8');
-  let inner = 1 + varintSize(keyBytes) + keyBytes;
-  if (tag.value !== undefined) {
-    const valueBytes = Buffer.byteLength(tag.value, 'utf8');
-    inner += 1 + varintSize(valueBytes) + valueBytes;
-  }
-  return inner;
-}
-
-function writeTags(buffer: Buffer, o: number, tags: readonly UserRecordTag[]): number {
-  for (const tag of tags) {
-    buffer[o++] = TAGS_KEY;
-    o = writeVarint(buffer, o, tagInnerBytes(tag));
-    const keyBytes = Buffer.byteLength(tag.key, 'utf8');
-    buffer[o++] = TAG_KEY_KEY;
-    o = writeVarint(buffer, o, keyBytes);
-    o += buffer.write(tag.key, o, keyBytes, 'utf8');
-    if (tag.value !== undefined) {
-      const valueBytes = Buffer.byteLength(tag.value, 'utf8');
-      buffer[o++] = TAG_VALUE_KEY;
-      o = writeVarint(buffer, o, valueBytes);
-      o += buffer.write(tag.value, o, valueBytes, 'utf8');
-    }
-  }
-  return o;
 }
