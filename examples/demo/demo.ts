@@ -222,8 +222,8 @@ log('\nSummary');
 for (const [label, value] of rows) log(`  ${label.padEnd(52)} ${value.padStart(14)}`);
 if (lost.length > 0) log(`  first lost records: ${lost.slice(0, 10).join(', ')}`);
 const ok = lost.length === 0 && violations === 0 && ledger.putFailures === 0 && ledger.acked.size > 0;
-log(ok ? '\nOK: nothing lost.' : '\nFAILED: see above.');
-process.exit(ok ? 0 : 1);
+// Exit once the summary is written out: a piped stdout may still hold it when process.exit() runs.
+process.stdout.write(ok ? '\nOK: nothing lost.\n' : '\nFAILED: see above.\n', () => process.exit(ok ? 0 : 1));
 
 // --- helpers -----------------------------------------------------------------------------------------------
 async function until(second: number) {
