@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisProducer, type PutResult } from '../src/index.js';
@@ -17,6 +17,54 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Puts `perTick` records every ~15 ms (`m-<n>` under `key-<n % keys>`) until `stop()`; then settles them all. */
+function steadyPuts(producer: KinesisProducer, perTick: number, keys: number) {
+  const promises: Promise<PutResult>[] = [];
+  let stopped = false;
+  const putter = (async () => {
+    for (let i = 0; !stopped; i++) {
+      for (let j = 0; j < perTick; j++) {
+        const n = i * perTick + j;
+        promises.push(producer.put({ data: `m-${n}`, partitionKey: `key-${n % keys}` }));
+      }
+      await sleep(15);
+    }
+  })();
+  return {
+    promises,
+    stop: async () => {
+      stopped = true;
+      await putter;
+      return Promise.all(promises);
+    },
+  };
+}
+
+/** Splits shard 0 of a 2-shard stream at its midpoint, then merges the two children back (waiting `settleMs` after each). */
+async function splitThenMerge(client: KinesisClient, streamName: string, settleMs: number): Promise<void> {
+  const [shard0] = await listAllShards(client, streamName);
+  const start = BigInt(shard0?.HashKeyRange?.StartingHashKey ?? '0');
+  const end = BigInt(shard0?.HashKeyRange?.EndingHashKey ?? '0');
+  await client.send(
+    new SplitShardCommand({
+      StreamName: streamName,
+      ShardToSplit: shard0?.ShardId,
+      NewStartingHashKey: ((start + end) / 2n).toString(),
+    }),
+  );
+  await kinesis.waitForStreamActive(streamName);
+  await sleep(settleMs);
+  await client.send(
+    new MergeShardsCommand({
+      StreamName: streamName,
+      ShardToMerge: 'shardId-000000000002',
+      AdjacentShardToMerge: 'shardId-000000000003',
+    }),
+  );
+  await kinesis.waitForStreamActive(streamName);
+  await sleep(settleMs);
+}
+
 describe('KinesisProducer lifecycle against kinesis-local', () => {
   it('a split and a merge during a steady put stream lose nothing, and the shard map follows', async () => {
     // Prepare
@@ -26,44 +74,13 @@ describe('KinesisProducer lifecycle against kinesis-local', () => {
     const producer = new KinesisProducer({ streamName, kinesisClient: client, shardMapRefreshIntervalMs: 250 });
     const refreshes: number[] = [];
     producer.on('producer.shard_map_refreshed', (e) => refreshes.push(e.shardCount));
-    const promises: Promise<PutResult>[] = [];
-    let stop = false;
-    const putter = (async () => {
-      for (let i = 0; !stop; i++) {
-        for (let j = 0; j < 25; j++) {
-          const n = i * 25 + j;
-          promises.push(producer.put({ data: `m-${n}`, partitionKey: `key-${n % 300}` }));
-        }
-        await sleep(15);
-      }
-    })();
+    const puts = steadyPuts(producer, 25, 300);
+    const { promises } = puts;
 
     // Act: split shard 0 at its midpoint, then merge its two children back.
     await sleep(500);
-    const [shard0] = await listAllShards(client, streamName);
-    const start = BigInt(shard0?.HashKeyRange?.StartingHashKey ?? '0');
-    const end = BigInt(shard0?.HashKeyRange?.EndingHashKey ?? '0');
-    await client.send(
-      new SplitShardCommand({
-        StreamName: streamName,
-        ShardToSplit: shard0?.ShardId,
-        NewStartingHashKey: ((start + end) / 2n).toString(),
-      }),
-    );
-    await kinesis.waitForStreamActive(streamName);
-    await sleep(700);
-    await client.send(
-      new MergeShardsCommand({
-        StreamName: streamName,
-        ShardToMerge: 'shardId-000000000002',
-        AdjacentShardToMerge: 'shardId-000000000003',
-      }),
-    );
-    await kinesis.waitForStreamActive(streamName);
-    await sleep(700);
-    stop = true;
-    await putter;
-    const results = await Promise.all(promises);
+    await splitThenMerge(client, streamName, 700);
+    const results = await puts.stop();
     await producer.close();
 
     // Assess: every record is in the stream (re-sends after a mismatch may duplicate, never lose)
@@ -104,44 +121,12 @@ describe('KinesisProducer lifecycle against kinesis-local', () => {
       retryMaxDelayMs: 100,
       shardMapRefreshIntervalMs: 250,
     });
-    const promises: Promise<PutResult>[] = [];
-    let stop = false;
-    const putter = (async () => {
-      for (let i = 0; !stop; i++) {
-        for (let j = 0; j < 20; j++) {
-          const n = i * 20 + j;
-          promises.push(producer.put({ data: `m-${n}`, partitionKey: `key-${n % 97}` }));
-        }
-        await sleep(15);
-      }
-    })();
+    const puts = steadyPuts(producer, 20, 97);
 
     // Act: split shard 0, then merge its children, while putting.
     await sleep(400);
-    const [shard0] = await listAllShards(client, streamName);
-    const start = BigInt(shard0?.HashKeyRange?.StartingHashKey ?? '0');
-    const end = BigInt(shard0?.HashKeyRange?.EndingHashKey ?? '0');
-    await client.send(
-      new SplitShardCommand({
-        StreamName: streamName,
-        ShardToSplit: shard0?.ShardId,
-        NewStartingHashKey: ((start + end) / 2n).toString(),
-      }),
-    );
-    await kinesis.waitForStreamActive(streamName);
-    await sleep(600);
-    await client.send(
-      new MergeShardsCommand({
-        StreamName: streamName,
-        ShardToMerge: 'shardId-000000000002',
-        AdjacentShardToMerge: 'shardId-000000000003',
-      }),
-    );
-    await kinesis.waitForStreamActive(streamName);
-    await sleep(600);
-    stop = true;
-    await putter;
-    const results = await Promise.all(promises);
+    await splitThenMerge(client, streamName, 600);
+    const results = await puts.stop();
     await producer.close();
 
     // Assess: per key, put() order is storage order as a KCL reader sees it (parents before children, then
@@ -178,7 +163,7 @@ describe('KinesisProducer lifecycle against kinesis-local', () => {
       }
       last.set(key, position);
     });
-    expect(promises.length).toBeGreaterThan(1_000);
+    expect(results.length).toBeGreaterThan(1_000);
     expect(outOfOrder).toBe(0);
   }, 60_000);
 
