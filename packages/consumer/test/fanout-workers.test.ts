@@ -7,8 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putNumbered } from './fixtures/streamData.js';
-import { checkDeliveries, type Line, readLines, spawnWorker, type WorkerProcess } from './fixtures/workerProcesses.js';
+import {
+  allLines,
+  checkDeliveries,
+  produceNumbered,
+  spawnWorker,
+  type WorkerProcess,
+  waitForAll,
+} from './fixtures/workerProcesses.js';
 
 let aws: LocalAws;
 const dir = mkdtempSync(path.join(tmpdir(), 'kk-fanout-workers-'));
@@ -25,27 +31,6 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function produce(stream: string, count: number, perTick: number, everyMs: number) {
-  for (let n = 0; n < count; n += perTick) {
-    const started = Date.now();
-    await putNumbered(aws.kinesis.kinesisClient, stream, n, Math.min(perTick, count - n));
-    await sleep(Math.max(0, everyMs - (Date.now() - started)));
-  }
-}
-
-const allLines = (files: string[]): Line[] => files.flatMap((file) => readLines(file));
-
-async function waitForAll(files: string[], total: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { missing } = checkDeliveries(allLines(files), total);
-    if (missing.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`${missing.length} records never processed, e.g. ${missing.slice(0, 5)}`);
-    await sleep(250);
-  }
-}
-
 describe('fan-out workers as OS processes', () => {
   it('kill -9 of one of 3 fan-out workers on 4 shards mid-stream: nothing lost, duplicates only after its checkpoints, order kept', async () => {
     // Prepare
@@ -61,7 +46,7 @@ describe('fan-out workers as OS processes', () => {
     // Act: a steady producer (20 records / 100 ms) for ~8 s; kill -9 the first worker seen processing records
     // through fan-out (under load, which worker gets going first varies).
     const total = 1_600;
-    const producing = produce(stream, total, 20, 100);
+    const producing = produceNumbered(aws.kinesis.kinesisClient, stream, total, 20, 100);
     const deadline = Date.now() + 20_000;
     let victim: WorkerProcess | undefined;
     while (victim === undefined && Date.now() < deadline) {
@@ -114,7 +99,7 @@ describe('fan-out workers as OS processes', () => {
     expect(leaving).toBeDefined();
     // Act
     const total = 800;
-    const producing = produce(stream, total, 20, 100);
+    const producing = produceNumbered(aws.kinesis.kinesisClient, stream, total, 20, 100);
     await sleep(2_000);
     leaving.child.kill('SIGTERM');
     expect(await leaving.exited).toBe(0);

@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putNumbered } from './fixtures/streamData.js';
-import { checkDeliveries, type Line, readLines, spawnWorker, type WorkerProcess } from './fixtures/workerProcesses.js';
+import {
+  allLines,
+  checkDeliveries,
+  produceNumbered,
+  spawnWorker,
+  type WorkerProcess,
+  waitForAll,
+} from './fixtures/workerProcesses.js';
 
 let aws: LocalAws;
 const dir = mkdtempSync(path.join(tmpdir(), 'kk-workers-'));
@@ -21,30 +27,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Puts `count` numbered records, `perTick` every `everyMs`, in order. */
-async function produce(stream: string, count: number, perTick: number, everyMs: number) {
-  for (let n = 0; n < count; n += perTick) {
-    const started = Date.now();
-    await putNumbered(aws.kinesis.kinesisClient, stream, n, Math.min(perTick, count - n));
-    await sleep(Math.max(0, everyMs - (Date.now() - started)));
-  }
-}
-
-function allLines(files: string[]): Line[] {
-  return files.flatMap((file) => readLines(file));
-}
-
-async function waitForAll(files: string[], total: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { missing } = checkDeliveries(allLines(files), total);
-    if (missing.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`${missing.length} records never processed, e.g. ${missing.slice(0, 5)}`);
-    await sleep(250);
-  }
-}
 
 /** Waits until no lease changed hands for `quietMs` and every shard is held. */
 async function waitForStableLeases(files: string[], shards: number, quietMs: number, timeoutMs = 30_000) {
@@ -74,7 +56,7 @@ describe('workers as OS processes', () => {
     const [victim] = workers.slice(-3);
     // Act: a steady producer (20 records / 100 ms) for ~8 s; kill -9 the first worker after ~3 s.
     const total = 1_600;
-    const producing = produce(stream, total, 20, 100);
+    const producing = produceNumbered(aws.kinesis.kinesisClient, stream, total, 20, 100);
     await sleep(3_000);
     victim!.child.kill('SIGKILL');
     await victim!.exited;
@@ -116,7 +98,7 @@ describe('workers as OS processes', () => {
     const itsShards = [...owners.entries()].filter(([, w]) => w === leavingId).map(([s]) => s);
     // Act
     const total = 800;
-    const producing = produce(stream, total, 20, 100);
+    const producing = produceNumbered(aws.kinesis.kinesisClient, stream, total, 20, 100);
     await sleep(1_500);
     leaving.child.kill('SIGTERM');
     expect(await leaving.exited).toBe(0);
