@@ -157,7 +157,7 @@ export class LeaseCoordinator {
    * anybody's successor, scans once, and asks a live successor to take each held lease (docs/leases.md,
    * "Graceful handoff"). Then stop each shard once `handoffReady(shardId)` resolves and call `releaseLease`:
    * it transfers the lease to the acknowledged successor, or releases it when none acknowledged within the bound
-   * (one successor scan period, at most `maxWaitMs`). Never throws: any failure means a plain release.
+   * (one successor scan period, at most `maxWaitMs`). Never throws: after a failure the leases are simply released.
    */
   async prepareHandoff(options: { maxWaitMs?: number } = {}): Promise<void> {
     if (this.#state !== State.RUNNING || this.#leaving) return;
