@@ -34,8 +34,13 @@ const DATA_KEY = 0x1a; // Record.data = 3
 const INITIAL_HEADROOM = 256;
 /** Most aggregate bytes a buffer is allocated for up front (beyond, it grows); 4 MiB covers every Kinesis limit but the largest. */
 const MAX_INITIAL_BYTES = 4 * 1024 * 1024;
-/** Buffers given back through recycle() kept for later aggregates (per aggregator). */
-const MAX_SPARE_BUFFERS = 8;
+/**
+ * Buffers given back through recycle(), by size, shared by every aggregator in the process and bounded in bytes:
+ * a producer on a stream of many shards must not keep a spare per shard.
+ */
+const spareBuffers = new Map<number, Buffer[]>();
+let spareBytes = 0;
+const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 /** Names every aggregate of every aggregator in the process uniquely (what a PartitionKeySlot refers to). */
 let aggregateEpochs = 0;
 
@@ -60,8 +65,6 @@ export class RecordAggregator {
    * [#headroom, #end). Undefined after `build()` handed it out; allocated again at the next `add()`.
    */
   #buffer: Buffer | undefined;
-  /** Buffers of earlier aggregates given back by recycle(), reused before allocating fresh memory. */
-  readonly #spare: Buffer[] = [];
   /** Buffers this aggregator handed out with an aggregate's view and not yet got back: the only ones recycle() takes. */
   readonly #handedOut = new WeakSet<ArrayBuffer>();
   #headroom = INITIAL_HEADROOM;
@@ -183,8 +186,15 @@ export class RecordAggregator {
     const arrayBuffer = data.buffer as ArrayBuffer;
     // Only a buffer of ours, once (a copied-out small aggregate may sit in Node's shared pool: never reuse that).
     if (!this.#handedOut.delete(arrayBuffer)) return;
-    if (this.#spare.length >= MAX_SPARE_BUFFERS || arrayBuffer.byteLength !== this.#standardCapacity()) return;
-    this.#spare.push(Buffer.from(arrayBuffer, 0, arrayBuffer.byteLength));
+    const size = arrayBuffer.byteLength;
+    if (spareBytes + size > MAX_SPARE_BYTES) return;
+    let spares = spareBuffers.get(size);
+    if (spares === undefined) {
+      spares = [];
+      spareBuffers.set(size, spares);
+    }
+    spares.push(Buffer.from(arrayBuffer, 0, size));
+    spareBytes += size;
   }
 
   /** Drops everything added since the last build(). */
@@ -314,10 +324,13 @@ export class RecordAggregator {
     const buffer = this.#buffer;
     if (buffer !== undefined && needed <= buffer.length) return buffer;
     if (buffer === undefined) {
-      const spare = this.#spare.pop();
-      if (spare !== undefined && needed <= spare.length) {
-        this.#buffer = spare;
-        return spare;
+      const spare = spareBuffers.get(this.#standardCapacity())?.pop();
+      if (spare !== undefined) {
+        spareBytes -= spare.length;
+        if (needed <= spare.length) {
+          this.#buffer = spare;
+          return spare;
+        }
       }
     }
     // Room for a full aggregate from the start: growing copies everything into fresh memory again.
