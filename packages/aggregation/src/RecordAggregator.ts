@@ -3,6 +3,7 @@ import { AGGREGATE_PARTITION_KEY, AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { isValidExplicitHashKey, partitionKeyHash } from './hashKey.js';
 import { type RecordAggregatorOptions, resolveRecordAggregatorOptions } from './options.js';
+import { giveSpareBuffer, takeSpareBuffer } from './spareBuffers.js';
 import { tagsBytes, writeTags } from './tags.js';
 import type { PartitionKeySlot, UserRecord } from './UserRecord.js';
 import { varintSize, writeVarint } from './varint.js';
@@ -34,13 +35,6 @@ const DATA_KEY = 0x1a; // Record.data = 3
 const INITIAL_HEADROOM = 256;
 /** Most aggregate bytes a buffer is allocated for up front (beyond, it grows); 4 MiB covers every Kinesis limit but the largest. */
 const MAX_INITIAL_BYTES = 4 * 1024 * 1024;
-/**
- * Buffers given back through recycle(), by size, shared by every aggregator in the process and bounded in bytes:
- * a producer on a stream of many shards must not keep a spare per shard.
- */
-const spareBuffers = new Map<number, Buffer[]>();
-let spareBytes = 0;
-const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 /** Names every aggregate of every aggregator in the process uniquely (what a PartitionKeySlot refers to). */
 let aggregateEpochs = 0;
 
@@ -186,15 +180,7 @@ export class RecordAggregator {
     const arrayBuffer = data.buffer as ArrayBuffer;
     // Only a buffer of ours, once (a copied-out small aggregate may sit in Node's shared pool: never reuse that).
     if (!this.#handedOut.delete(arrayBuffer)) return;
-    const size = arrayBuffer.byteLength;
-    if (spareBytes + size > MAX_SPARE_BYTES) return;
-    let spares = spareBuffers.get(size);
-    if (spares === undefined) {
-      spares = [];
-      spareBuffers.set(size, spares);
-    }
-    spares.push(Buffer.from(arrayBuffer, 0, size));
-    spareBytes += size;
+    giveSpareBuffer(arrayBuffer);
   }
 
   /** Drops everything added since the last build(). */
@@ -324,13 +310,10 @@ export class RecordAggregator {
     const buffer = this.#buffer;
     if (buffer !== undefined && needed <= buffer.length) return buffer;
     if (buffer === undefined) {
-      const spare = spareBuffers.get(this.#standardCapacity())?.pop();
-      if (spare !== undefined) {
-        spareBytes -= spare.length;
-        if (needed <= spare.length) {
-          this.#buffer = spare;
-          return spare;
-        }
+      const spare = takeSpareBuffer(this.#standardCapacity());
+      if (spare !== undefined && needed <= spare.length) {
+        this.#buffer = spare;
+        return spare;
       }
     }
     // Room for a full aggregate from the start: growing copies everything into fresh memory again.
