@@ -75,7 +75,6 @@ export class LeaseTaker {
 
     const expired: Lease[] = [];
     const byWorker = new Map<string, Lease[]>();
-    const inTransit: Lease[] = [];
     let active = 0;
     let mine = 0;
     let nextExpiryAt: number | undefined;
@@ -99,13 +98,12 @@ export class LeaseTaker {
         byWorker.set(owner, list);
       }
       list.push(lease);
-      if (lease.handoff !== undefined) inTransit.push(lease);
       const expiresAt = since + failoverTimeMs;
       if (nextExpiryAt === undefined || expiresAt < nextExpiryAt) nextExpiryAt = expiresAt;
     }
 
     const liveWorkers = [...new Set([...byWorker.keys(), workerId])].sort();
-    const balance = balancingView(byWorker, inTransit, liveWorkers, workerId);
+    const balance = balancingView(byWorker, liveWorkers, workerId);
     mine += balance.incoming;
     const target = Math.min(this.#o.maxLeasesForWorker, Math.ceil(active / balance.workers));
     const needed = observeOnly ? 0 : target - mine;
@@ -203,29 +201,27 @@ export class LeaseTaker {
  */
 function balancingView(
   byWorker: ReadonlyMap<string, readonly Lease[]>,
-  inTransit: readonly Lease[],
   liveWorkers: readonly string[],
   workerId: string,
 ): { load: Map<string, number>; stealable: Map<string, Lease[]>; incoming: number; workers: number } {
   const load = new Map<string, number>();
   const stealable = new Map<string, Lease[]>();
+  const leaving = new Set<string>();
+  let incoming = 0;
   for (const [owner, list] of byWorker) {
-    load.set(owner, list.length);
+    load.set(owner, (load.get(owner) ?? 0) + list.length);
     stealable.set(
       owner,
       list.filter((l) => l.handoff === undefined),
     );
-  }
-  const leaving = new Set<string>();
-  let incoming = 0;
-  for (const lease of inTransit) {
-    const owner = lease.leaseOwner as string;
-    const to = (lease.handoff as { to: string }).to;
-    if (!liveWorkers.includes(to)) continue; // a successor gone: the owner releases after its deadline
-    leaving.add(owner);
-    load.set(owner, (load.get(owner) ?? 1) - 1);
-    if (to === workerId) incoming++;
-    else load.set(to, (load.get(to) ?? 0) + 1);
+    for (const lease of list) {
+      const to = lease.handoff?.to;
+      if (to === undefined || !liveWorkers.includes(to)) continue; // a successor gone: the owner releases later
+      leaving.add(owner);
+      load.set(owner, (load.get(owner) ?? 0) - 1);
+      if (to === workerId) incoming++;
+      else load.set(to, (load.get(to) ?? 0) + 1);
+    }
   }
   for (const worker of leaving) if (worker !== workerId) load.delete(worker);
   return { load, stealable, incoming, workers: Math.max(1, liveWorkers.length - leaving.size) };
