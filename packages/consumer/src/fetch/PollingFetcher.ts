@@ -79,15 +79,17 @@ export class PollingFetcher implements RecordsFetcher {
         if (this.#iterator === undefined) this.#iterator = await this.#getIterator();
         await this.#pace();
         if (this.#handoff.closed) return;
+        const command = new GetRecordsCommand({
+          ShardIterator: this.#iterator,
+          Limit: this.#options.maxRecords,
+          ...(this.#options.streamArn === undefined ? {} : { StreamARN: this.#options.streamArn }),
+        });
+        const { kinesisClient } = this.#options;
+        const sendOptions = { abortSignal: this.#abort.signal };
+        // The clock is read last, right before send(): work (and a GC pause) between the two would shorten the real
+        // gap between call starts below the paced one.
         this.#lastCallStartedAt = this.#options.clock.now();
-        const output = await this.#options.kinesisClient.send(
-          new GetRecordsCommand({
-            ShardIterator: this.#iterator,
-            Limit: this.#options.maxRecords,
-            ...(this.#options.streamArn === undefined ? {} : { StreamARN: this.#options.streamArn }),
-          }),
-          { abortSignal: this.#abort.signal },
-        );
+        const output = await kinesisClient.send(command, sendOptions);
         attempt = 0;
         const result = this.#toResult(output);
         this.#iterator = output.NextShardIterator ?? undefined;
