@@ -10,7 +10,7 @@ import { KinesisProducer } from '@kinesis-kit/producer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openShardIds, produce, sleep, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
-import { type Ack, checkInvariants, describeMissing, type Line } from './fixtures/invariants.js';
+import { type Ack, checkInvariants, describeMissing, type Line, unprocessedAcks } from './fixtures/invariants.js';
 import { WorkerLog } from './fixtures/workerLog.js';
 
 let aws: LocalAws;
@@ -79,7 +79,7 @@ describe('fault suite: lease table partition', () => {
     const failures = await producing;
     await producer.close();
     await waitUntil(
-      () => [...acked.keys()].every((n) => lines.some((l) => l.n === n)),
+      () => unprocessedAcks(acked, lines).length === 0,
       40_000,
       () => describeMissing(acked, lines),
     );

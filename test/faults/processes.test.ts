@@ -17,7 +17,7 @@ import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultSeed, producerFaults, seededRandom } from './fixtures/faultPlan.js';
 import { openShardIds, produce, sleep, splitOneShard, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
-import { type Ack, checkInvariants, describeMissing, type Line } from './fixtures/invariants.js';
+import { type Ack, checkInvariants, describeMissing, type Line, unprocessedAcks } from './fixtures/invariants.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/faultWorker.ts', import.meta.url));
 const root = path.resolve(path.dirname(WORKER), '../../..');
@@ -151,17 +151,8 @@ describe('fault suite: worker processes', () => {
     const leavingCode = await leaving.exited;
     const failures = await producing;
     await producer.close();
-    const delivered = () =>
-      new Set(
-        lines()
-          .filter((l) => l.n !== undefined)
-          .map((l) => l.n),
-      );
     await waitUntil(
-      () => {
-        const seen = delivered();
-        return [...acked.keys()].every((n) => seen.has(n));
-      },
+      () => unprocessedAcks(acked, lines()).length === 0,
       40_000,
       () => describeMissing(acked, lines()),
     );

@@ -21,7 +21,7 @@ import {
   workerKinesisFaults,
 } from './fixtures/faultPlan.js';
 import { openShardIds, produce, sleep, splitOneShard, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
-import { type Ack, checkInvariants, describeMissing, type Line } from './fixtures/invariants.js';
+import { type Ack, checkInvariants, describeMissing, type Line, unprocessedAcks } from './fixtures/invariants.js';
 import { WorkerLog } from './fixtures/workerLog.js';
 
 let aws: LocalAws;
@@ -95,9 +95,8 @@ describe('fault suite: every client faulted, one process', () => {
     const parent = await splitOneShard(aws.kinesis.kinesisClient, streamName);
     const failures = await producing;
     await producer.close();
-    const delivered = () => new Set(lines.filter((l) => l.n !== undefined).map((l) => l.n));
     await waitUntil(
-      () => [...acked.keys()].every((n) => delivered().has(n)),
+      () => unprocessedAcks(acked, lines).length === 0,
       40_000,
       () => describeMissing(acked, lines),
     ).catch((error: unknown) => {
