@@ -6,7 +6,8 @@ import type { ProducerEvents } from './events.js';
 import { type KeyEntry, PartitionKeyCache } from './keyCache/PartitionKeyCache.js';
 import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
-import { PendingRecord } from './outcome.js';
+import { type ClockReading, PendingRecord } from './outcome.js';
+import { PutBatch, type PutOutcome } from './PutBatch.js';
 import { Pipeline } from './pipeline/Pipeline.js';
 import type { ProducerRecord, PutResult } from './types.js';
 import {
@@ -64,15 +65,21 @@ export class KinesisProducer {
    * script awaiting put() would exit (code 13, records unsent) while a record waits for its buffering deadline.
    */
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** The clock reading of the current burst of admissions (see #admissionTime). */
+  #reading: ClockReading | undefined;
+  #readingUses = 0;
+  readonly #endBurst = () => {
+    this.#reading = undefined;
+  };
   readonly #resolveHook = (record: PendingRecord, result: PutResult) => {
     if (record.settled) return;
     this.#settled(record);
-    record.resolve(result);
+    record.resolve(result, record);
   };
   readonly #rejectHook = (record: PendingRecord, error: Error) => {
     if (record.settled) return;
     this.#settled(record);
-    record.reject(error);
+    record.reject(error, record);
   };
 
   constructor(options: ProducerOptions) {
@@ -124,6 +131,35 @@ export class KinesisProducer {
       reject(error as Error);
     }
     return promise;
+  }
+
+  /**
+   * Puts many records with one promise instead of one per record (cheaper per record: see docs/producer.md,
+   * "Performance"). Resolves — never rejects — with one outcome per record, in order: its {@link PutResult}, or the
+   * typed error `put()` would have rejected with (`ValidationError` for an invalid record, which is not queued;
+   * `RecordExpiredError`, …). Records are admitted in order as put() admits them, waiting for capacity when full.
+   */
+  putMany(records: readonly ProducerRecord[]): Promise<PutOutcome[]> {
+    if (!Array.isArray(records)) {
+      return Promise.reject(
+        new ValidationError(ValidationErrorReason.RECORD_TYPE, 'putMany() takes an array of records', records),
+      );
+    }
+    const batch = new PutBatch(records.length, this.#seq + 1);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as ProducerRecord;
+      let pending: PendingRecord;
+      try {
+        pending = this.#prepare(record, batch.settle, batch.settle);
+      } catch (error) {
+        this.#seq++; // keeps the batch's seq numbers consecutive, so a record's index is its seq offset
+        batch.refuse(i, error as ValidationError | ProducerClosedError);
+        continue;
+      }
+      if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
+      else this.#waiting.push(pending);
+    }
+    return batch.promise;
   }
 
   /**
@@ -209,7 +245,7 @@ export class KinesisProducer {
     }
   }
 
-  #prepare(record: ProducerRecord, resolve: (r: PutResult) => void, reject: (e: Error) => void): PendingRecord {
+  #prepare(record: ProducerRecord, resolve: PendingRecord['resolve'], reject: PendingRecord['reject']): PendingRecord {
     if (record === null || typeof record !== 'object') {
       throw new ValidationError(ValidationErrorReason.RECORD_TYPE, 'a record must be an object', record);
     }
@@ -244,15 +280,27 @@ export class KinesisProducer {
   }
 
   #admit(pending: PendingRecord): void {
-    pending.admitted = true;
     if (this.#outstandingRecords++ === 0 && this.#keepAlive === undefined) {
       this.#keepAlive = setInterval(noop, KEEP_ALIVE_INTERVAL_MS);
     }
     this.#outstandingBytes += pending.bytes;
     this.#metrics.userRecordsReceived++;
-    const now = this.#options.clock.now();
-    pending.acceptedAt = now;
+    pending.admission = this.#admissionTime();
     this.#pipeline.accept(pending, pending.keyEntry as KeyEntry<ShardQueue> | undefined);
+  }
+
+  /**
+   * The clock, read once per burst: records admitted in one synchronous run of put() calls (at most
+   * READINGS_PER_BURST of them) share a reading, refreshed when the run yields. A reading is never later than the
+   * truth, so deadlines and expiry can only come early, by at most that run's length (~0.3 ms at full speed).
+   */
+  #admissionTime(): ClockReading {
+    const reading = this.#reading;
+    if (reading !== undefined && ++this.#readingUses < READINGS_PER_BURST) return reading;
+    if (reading === undefined) queueMicrotask(this.#endBurst);
+    this.#readingUses = 0;
+    this.#reading = { at: this.#options.clock.now() };
+    return this.#reading;
   }
 
   #settled(record: PendingRecord): void {
@@ -296,6 +344,8 @@ export class KinesisProducer {
 }
 
 const KEEP_ALIVE_INTERVAL_MS = 2 ** 30;
+/** Admissions that may share one clock reading (~0.3 ms of put() calls at full speed). */
+const READINGS_PER_BURST = 256;
 function noop(): void {}
 
 // Set synchronously by the Promise constructor in put() and read right after it.

@@ -14,6 +14,7 @@ export { KinesisProducer, ProducerState } from './KinesisProducer.js';
 export type { ProducerMetricsSnapshot, StatSnapshot } from './metrics.js';
 export type { ProducerOptions, ResolvedProducerOptions } from './options.js';
 export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions } from './options.js';
+export type { PutOutcome } from './PutBatch.js';
 export type { Failure } from './retrier/classifyFailure.js';
 export { classifyEntryError, classifyRequestError, FailureKind } from './retrier/classifyFailure.js';
 export type { Attempt, ProducerRecord, PutResult } from './types.js';

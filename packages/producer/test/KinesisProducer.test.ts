@@ -1,6 +1,6 @@
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PutResult } from '../src/index.js';
+import type { ProducerRecord, PutResult } from '../src/index.js';
 import { KinesisProducer, ProducerClosedError, ValidationError, ValidationErrorReason } from '../src/index.js';
 import { readStream } from './readStream.js';
 
@@ -78,6 +78,53 @@ describe('KinesisProducer against kinesis-local', () => {
     await expect(held).rejects.toBeInstanceOf(ProducerClosedError);
     expect(producer.outstandingRecords).toBe(0);
     await expect(producer.put({ data: 'x', partitionKey: 'k' })).rejects.toBeInstanceOf(ProducerClosedError);
+  });
+
+  it('putMany(): one promise, one outcome per record in order (where it was stored, or its typed error)', async () => {
+    // Prepare: 2,000 records with two invalid ones among them; at most 300 outstanding, so most of the batch
+    // waits for capacity inside the producer.
+    const streamName = await newStream(2);
+    const producer = new KinesisProducer({
+      streamName,
+      kinesisClient: kinesis.createKinesisClient({ maxAttempts: 1 }),
+      maxOutstandingRecords: 300,
+      maxBufferedTimeMs: 20,
+    });
+    const records: ProducerRecord[] = Array.from({ length: 2_000 }, (_, i) => ({
+      data: `many-${i}`,
+      partitionKey: `key-${i % 13}`,
+    }));
+    records[7] = { data: 'x', partitionKey: '' };
+    records[1_500] = { data: 42, partitionKey: 'k' } as unknown as ProducerRecord;
+
+    // Act
+    const outcomes = await producer.putMany(records);
+    const empty = await producer.putMany([]);
+    await producer.close();
+    const afterClose = await producer.putMany([{ data: 'late', partitionKey: 'k' }]);
+
+    // Assess: aligned with the input; the invalid ones carry their reason, the rest where they were stored.
+    expect(outcomes.length).toBe(2_000);
+    expect(empty).toEqual([]);
+    expect((outcomes[7] as ValidationError).reason).toBe(ValidationErrorReason.PARTITION_KEY_EMPTY);
+    expect((outcomes[1_500] as ValidationError).reason).toBe(ValidationErrorReason.DATA_TYPE);
+    const read = await readStream(kinesis.kinesisClient, streamName);
+    const byData = new Map(read.map((r) => [r.data, r]));
+    expect(read.length).toBe(1_998);
+    for (let i = 0; i < records.length; i++) {
+      if (i === 7 || i === 1_500) continue;
+      const outcome = outcomes[i] as PutResult;
+      const stored = byData.get(`many-${i}`);
+      expect(stored).toBeDefined();
+      expect([outcome.shardId, outcome.sequenceNumber, outcome.subSequenceNumber ?? 0]).toEqual([
+        stored?.shardId,
+        stored?.sequenceNumber,
+        stored?.subSequenceNumber,
+      ]);
+    }
+    expect(afterClose[0]).toBeInstanceOf(ProducerClosedError);
+    await expect(producer.putMany('nope' as never)).rejects.toBeInstanceOf(ValidationError);
+    expect(producer.metrics().UserRecordsPut).toBe(1_998);
   });
 
   it('100,000 records over 1,000 keys into 4 shards: all stored once, per-key order kept (strict ordering)', async () => {

@@ -122,6 +122,10 @@ describe('fault handling (faults injected into a real client against kinesis-loc
     expect((error as RecordRejectedError).errorCode).toBe('AccessDeniedException');
     expect((error as RecordRejectedError).attempts).toHaveLength(1);
     expect((error as RecordRejectedError).record.data).toBe('secret');
+    // putMany() gives the same typed error as that record's outcome.
+    const [outcome] = await producer.putMany([{ data: 'secret-2', partitionKey: 'k' }]);
+    expect(outcome).toBeInstanceOf(RecordRejectedError);
+    expect((outcome as RecordRejectedError).record.data).toBe('secret-2');
     await producer.close();
 
     // A KMS entry-level error in a 200 response.

@@ -51,7 +51,7 @@ function setup(limits: Partial<CollectorLimits> = {}): Setup {
       const key = `k${n++}`;
       const input = { partitionKey: key, data: new Uint8Array(dataBytes) };
       const record = new PendingRecord(input, input.data, 0n, dataBytes + key.length, noop, noop);
-      record.acceptedAt = at;
+      record.admission = { at };
       shard.add(record);
       if (!shard.busy) {
         shard.busy = true;
