@@ -52,6 +52,7 @@ function sinkClient(shards: number): KinesisClient {
 
 interface Putter {
   put(record: { data: Uint8Array; partitionKey: string }): Promise<unknown>;
+  putMany?(records: { data: Uint8Array; partitionKey: string }[]): Promise<unknown>;
   flush(): Promise<void>;
 }
 
@@ -66,16 +67,37 @@ interface FloorShard {
   users: FloorUser[];
 }
 
+/** A floor key: its shard and its PartitionKeySlot (the aggregator's key-table index), as the producer's KeyEntry. */
+interface FloorKey {
+  shard: FloorShard;
+  keyBytes: number;
+  aggregate: number;
+  index: number;
+}
+
+interface Sealed {
+  shard: FloorShard;
+  data: Uint8Array;
+  users: FloorUser[];
+}
+
+let floorResolve: FloorUser['resolve'] = () => {};
+function captureFloorResolve(resolve: FloorUser['resolve']): void {
+  floorResolve = resolve;
+}
+
 /**
- * The floor for the same work: cached MD5 → one of 4 shards, our RecordAggregator per shard, one promise per
- * record settled with a result object, a "request" (settle everything sealed) once 5 MiB are sealed, as the
- * producer's collection limit does, or 100 ms after the first record (everything). No validation, queues, rate limits, retries, metrics or timers.
+ * The floor for the same work, done the cheapest way we know: a cached key → shard and key slot (one Map.get), our
+ * RecordAggregator per shard, one promise per record (shared executor, no closure) settled with a result object, a
+ * "request" (settle everything sealed, give the buffers back to their aggregators) once 5 MiB are sealed, as the
+ * producer's collection limit does, or `bufferMs` after the first record. No validation, outstanding limits, queues,
+ * rate limits, retries, metrics or timers per record.
  */
 class FloorLoop implements Putter {
   readonly #bufferMs: number;
-  readonly #keys = new Map<string, number>();
+  readonly #keys = new Map<string, FloorKey>();
   readonly #shards: FloorShard[] = Array.from({ length: 4 }, () => ({ aggregator: new RecordAggregator(), users: [] }));
-  #sealed: FloorUser[][] = [];
+  #sealed: Sealed[] = [];
   #sealedBytes = 0;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -85,19 +107,17 @@ class FloorLoop implements Putter {
   }
 
   put(record: { data: Uint8Array; partitionKey: string }): Promise<unknown> {
-    let shardIndex = this.#keys.get(record.partitionKey);
-    if (shardIndex === undefined) {
-      shardIndex = Number(partitionKeyHash(record.partitionKey) >> 126n);
-      this.#keys.set(record.partitionKey, shardIndex);
+    let key = this.#keys.get(record.partitionKey);
+    if (key === undefined) {
+      const shard = this.#shards[Number(partitionKeyHash(record.partitionKey) >> 126n)] as FloorShard;
+      key = { shard, keyBytes: Buffer.byteLength(record.partitionKey), aggregate: -1, index: 0 };
+      this.#keys.set(record.partitionKey, key);
     }
-    const shard = this.#shards[shardIndex] as FloorShard;
-    let resolve: FloorUser['resolve'] = () => {};
-    const promise = new Promise<unknown>((r) => {
-      resolve = r;
-    });
-    const user: FloorUser = { partitionKey: record.partitionKey, data: record.data, resolve };
-    if (shard.users.length > 0 && !shard.aggregator.wouldFit(user)) this.#seal(shard);
-    shard.aggregator.add(user);
+    const shard = key.shard;
+    const promise = new Promise<unknown>(captureFloorResolve);
+    const user: FloorUser = { partitionKey: record.partitionKey, data: record.data, resolve: floorResolve };
+    if (shard.users.length > 0 && !shard.aggregator.wouldFit(user, key)) this.#seal(shard);
+    shard.aggregator.add(user, key);
     shard.users.push(user);
     // As the producer's maxBufferedTimeMs: nothing waits longer than that.
     this.#timer ??= setTimeout(() => this.flush(), this.#bufferMs);
@@ -122,35 +142,49 @@ class FloorLoop implements Putter {
   }
 
   #seal(shard: FloorShard): void {
-    this.#sealedBytes += shard.aggregator.build().data.length;
-    this.#sealed.push(shard.users);
+    const { data } = shard.aggregator.build();
+    this.#sealedBytes += data.length;
+    this.#sealed.push({ shard, data, users: shard.users });
     shard.users = [];
   }
 
-  #settle(sealed: FloorUser[][]): void {
-    for (const users of sealed) {
+  #settle(sealed: Sealed[]): void {
+    for (const { shard, data, users } of sealed) {
       const sequenceNumber = String(++this.#seq);
       for (let i = 0; i < users.length; i++) {
         (users[i] as FloorUser).resolve({ shardId: 'shardId-000000000000', sequenceNumber, subSequenceNumber: i });
       }
+      shard.aggregator.recycle(data);
     }
   }
 }
 
-/** Puts `total` records, keeping ≤ `window` unsettled (awaits the oldest chunk); returns user records/s and CPU µs. */
-async function drive(producer: Putter, total: number, window = 50_000) {
+/**
+ * Puts `total` records, keeping ≤ `window` unsettled (awaits the oldest chunk); returns user records/s and CPU µs.
+ * `many`: each chunk goes in one putMany() call instead of one put() per record.
+ */
+async function drive(producer: Putter, total: number, window = 50_000, many = false) {
   // Chunks of a fifth of the window: the caller keeps putting while the oldest chunk waits for its buffering deadline.
   const chunk = Math.min(10_000, Math.max(1, Math.floor(window / 5)));
   const pending: Promise<unknown>[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let base = 0; base < total; base += chunk) {
-    const promises = new Array<Promise<unknown>>(chunk);
-    for (let i = 0; i < chunk; i++) {
-      const n = base + i;
-      promises[i] = producer.put({ data: DATA[n % 1000] as Buffer, partitionKey: KEYS[n % 1000] as string });
+    if (many && producer.putMany !== undefined) {
+      const records = new Array<{ data: Uint8Array; partitionKey: string }>(chunk);
+      for (let i = 0; i < chunk; i++) {
+        const n = base + i;
+        records[i] = { data: DATA[n % 1000] as Buffer, partitionKey: KEYS[n % 1000] as string };
+      }
+      pending.push(producer.putMany(records));
+    } else {
+      const promises = new Array<Promise<unknown>>(chunk);
+      for (let i = 0; i < chunk; i++) {
+        const n = base + i;
+        promises[i] = producer.put({ data: DATA[n % 1000] as Buffer, partitionKey: KEYS[n % 1000] as string });
+      }
+      pending.push(Promise.all(promises));
     }
-    pending.push(Promise.all(promises));
     if (pending.length * chunk >= window) await pending.shift();
   }
   const flushed = producer.flush();
@@ -161,7 +195,7 @@ async function drive(producer: Putter, total: number, window = 50_000) {
   return { perSecond: total / seconds, cpuNsPerRecord: ((cpu.user + cpu.system) * 1000) / total, seconds };
 }
 
-async function sinkRun(options: Partial<ProducerOptions>, total: number, window = 50_000) {
+async function sinkRun(options: Partial<ProducerOptions>, total: number, window = 50_000, many = false) {
   // rateLimit ∞: the sink is not a shard; with the default, 4 shards × 1.5 MiB/s would be what is measured.
   const producer = new KinesisProducer({
     streamName: 'sink',
@@ -169,8 +203,8 @@ async function sinkRun(options: Partial<ProducerOptions>, total: number, window 
     rateLimit: Number.POSITIVE_INFINITY,
     ...options,
   });
-  await drive(producer, 100_000, window); // warm-up
-  const result = await drive(producer, total, window);
+  await drive(producer, 100_000, window, many); // warm-up
+  const result = await drive(producer, total, window, many);
   await producer.close();
   return result;
 }
@@ -280,6 +314,7 @@ async function steadyProducer(
   streamName: string,
   records: ReturnType<typeof userRecords>,
   window: number,
+  many = false,
 ) {
   const producer = new KinesisProducer({
     streamName,
@@ -291,7 +326,8 @@ async function steadyProducer(
   const chunk = window / 5;
   const pending: Promise<unknown>[] = [];
   for (let base = 0; base < records.length; base += chunk) {
-    pending.push(Promise.all(records.slice(base, base + chunk).map((r) => producer.put(r))));
+    const slice = records.slice(base, base + chunk);
+    pending.push(many ? producer.putMany(slice) : Promise.all(slice.map((r) => producer.put(r))));
     if (pending.length >= 5) await pending.shift();
   }
   await Promise.all(pending);
@@ -299,6 +335,7 @@ async function steadyProducer(
 }
 
 const STEADY = '@kinesis-kit/producer (rateLimit: Infinity), steady caller: ≤ 20,000 unsettled, maxBufferedTimeMs 5';
+const STEADY_MANY = `${STEADY}, putMany() of 4,000`;
 
 async function endToEnd(kinesis: LocalKinesis, total: number, label: string, steadyOnly = false): Promise<Row[]> {
   const records = userRecords(total);
@@ -325,7 +362,9 @@ async function endToEnd(kinesis: LocalKinesis, total: number, label: string, ste
   await time(ceiling, (s) => putAll(client, s, prebuilt, 24));
   if (steadyOnly) {
     await time(STEADY, (s) => steadyProducer(client, s, records, 20_000));
+    await time(STEADY_MANY, (s) => steadyProducer(client, s, records, 20_000, true));
     await time(STEADY, (s) => steadyProducer(client, s, records, 20_000));
+    await time(STEADY_MANY, (s) => steadyProducer(client, s, records, 20_000, true));
     await time(`${ceiling}, again`, (s) => putAll(client, s, prebuilt, 24));
     return orderCeilings(rows);
   }
@@ -345,6 +384,7 @@ async function endToEnd(kinesis: LocalKinesis, total: number, label: string, ste
     await producer.close();
   });
   await time(STEADY, (s) => steadyProducer(client, s, records, 20_000));
+  await time(STEADY_MANY, (s) => steadyProducer(client, s, records, 20_000, true));
   await time('plain SDK PutRecords loop, 500 per call, sequential', (s) =>
     putAll(client, s, batches(records.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey }))), 1),
   );
@@ -377,6 +417,9 @@ interface SinkResults {
   /** The caller keeps ≤ 10,000 records unsettled (PERFORMANCE-FLOOR: few live promises are cheap), buffering 5 ms on both sides. */
   floorSmall: SinkResult;
   aggregatedSmall: SinkResult;
+  /** putMany() of chunks (10,000 records; 2,000 when ≤ 10,000 are unsettled) instead of put() per record. */
+  many: SinkResult;
+  manySmall: SinkResult;
 }
 
 const median = (results: SinkResult[]): SinkResult =>
@@ -388,11 +431,15 @@ async function sinkSuite(total: number, rounds: number): Promise<SinkResults> {
   const producers: SinkResult[] = [];
   const floorsSmall: SinkResult[] = [];
   const producersSmall: SinkResult[] = [];
+  const many: SinkResult[] = [];
+  const manySmall: SinkResult[] = [];
   for (let r = 0; r < rounds; r++) {
     floors.push(await floorRun(total));
     producers.push(await sinkRun({}, total));
+    many.push(await sinkRun({}, total, 50_000, true));
     floorsSmall.push(await floorRun(total, 10_000, 5));
     producersSmall.push(await sinkRun({ maxBufferedTimeMs: 5 }, total, 10_000));
+    manySmall.push(await sinkRun({ maxBufferedTimeMs: 5 }, total, 10_000, true));
   }
   return {
     floor: median(floors),
@@ -400,6 +447,8 @@ async function sinkSuite(total: number, rounds: number): Promise<SinkResults> {
     plain: await sinkRun({ aggregationEnabled: false }, total / 2),
     floorSmall: median(floorsSmall),
     aggregatedSmall: median(producersSmall),
+    many: median(many),
+    manySmall: median(manySmall),
   };
 }
 
@@ -477,31 +526,36 @@ Run ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?
 ### (a) CPU cost, network taken away (sink client, 4 shards, \`rateLimit: Infinity\`; the caller keeps ≤ 50,000 records unsettled unless a row says otherwise)
 
 Producer and floor alternate 3 times in one process (medians by CPU per record); the floor is the same driver feeding
-a bare loop (cached hash → shard, our \`RecordAggregator\`, one promise per record, settled once 5 MiB are sealed or after 100 ms).
-The last two rows repeat it in a child process started with \`--max-semi-space-size=64\`.
+a bare loop that does the same work the cheapest way we know (one \`Map.get\` → shard and key slot, our
+\`RecordAggregator\` with recycled buffers, one promise per record from a shared executor, settled once 5 MiB are
+sealed or after the buffering time; no validation, limits, queues, retries or metrics). \`putMany()\` rows settle one
+promise per chunk instead of one per record, so they can beat the floor. Rows marked \`--max-semi-space-size=64\` come
+from a child process started with \`--max-semi-space-size=64\`.
 
 | mode | user records/s (wall) | CPU per record | **user records per CPU-second** | CPU vs floor |
 |---|---|---|---|---|
 | floor loop (same driver) | ${fmt(sink.floor.perSecond)} | ${fmt(sink.floor.cpuNsPerRecord)} ns | ${perCore(sink.floor)} | 1.00× |
 | **aggregated (default options)** | ${fmt(sink.aggregated.perSecond)} | ${fmt(sink.aggregated.cpuNsPerRecord)} ns | **${perCore(sink.aggregated)}** | **${ratio(sink.aggregated, sink.floor)}** |
+| **aggregated, \`putMany()\` of 10,000 (default options)** | ${fmt(sink.many.perSecond)} | ${fmt(sink.many.cpuNsPerRecord)} ns | **${perCore(sink.many)}** | **${ratio(sink.many, sink.floor)}** |
 | not aggregated (500 records per PutRecords) | ${fmt(sink.plain.perSecond)} | ${fmt(sink.plain.cpuNsPerRecord)} ns | ${perCore(sink.plain)} | ${ratio(sink.plain, sink.floor)} |
 | floor loop, ≤ 10,000 unsettled, 5 ms buffering | ${fmt(sink.floorSmall.perSecond)} | ${fmt(sink.floorSmall.cpuNsPerRecord)} ns | ${perCore(sink.floorSmall)} | 1.00× |
 | **aggregated, ≤ 10,000 unsettled, \`maxBufferedTimeMs: 5\`** | ${fmt(sink.aggregatedSmall.perSecond)} | ${fmt(sink.aggregatedSmall.cpuNsPerRecord)} ns | **${perCore(sink.aggregatedSmall)}** | **${ratio(sink.aggregatedSmall, sink.floorSmall)}** |
+| **aggregated, \`putMany()\` of 2,000, ≤ 10,000 unsettled, \`maxBufferedTimeMs: 5\`** | ${fmt(sink.manySmall.perSecond)} | ${fmt(sink.manySmall.cpuNsPerRecord)} ns | **${perCore(sink.manySmall)}** | **${ratio(sink.manySmall, sink.floorSmall)}** |
 | floor loop, \`--max-semi-space-size=64\` | ${fmt(bigYoung.floor.perSecond)} | ${fmt(bigYoung.floor.cpuNsPerRecord)} ns | ${perCore(bigYoung.floor)} | 1.00× |
 | aggregated, \`--max-semi-space-size=64\` | ${fmt(bigYoung.aggregated.perSecond)} | ${fmt(bigYoung.aggregated.cpuNsPerRecord)} ns | ${perCore(bigYoung.aggregated)} | ${ratio(bigYoung.aggregated, bigYoung.floor)} |
 | floor loop, ≤ 10,000 unsettled, 5 ms buffering, \`--max-semi-space-size=64\` | ${fmt(bigYoung.floorSmall.perSecond)} | ${fmt(bigYoung.floorSmall.cpuNsPerRecord)} ns | ${perCore(bigYoung.floorSmall)} | 1.00× |
 | **aggregated, ≤ 10,000 unsettled, \`maxBufferedTimeMs: 5\`, \`--max-semi-space-size=64\`** | ${fmt(bigYoung.aggregatedSmall.perSecond)} | ${fmt(bigYoung.aggregatedSmall.cpuNsPerRecord)} ns | **${perCore(bigYoung.aggregatedSmall)}** | **${ratio(bigYoung.aggregatedSmall, bigYoung.floorSmall)}** |
+| **aggregated, \`putMany()\` of 2,000, ≤ 10,000 unsettled, \`maxBufferedTimeMs: 5\`, \`--max-semi-space-size=64\`** | ${fmt(bigYoung.manySmall.perSecond)} | ${fmt(bigYoung.manySmall.cpuNsPerRecord)} ns | **${perCore(bigYoung.manySmall)}** | **${ratio(bigYoung.manySmall, bigYoung.floorSmall)}** |
 
-Target ≥ 1,000,000/s aggregated. Each put validates, looks up the cached hash and route, aggregates (encode + MD5
-trailer per aggregate), and settles one promise; the sink answers before request serialization. At full speed the
-producer holds ~50,000 records until a 5 MiB request is full (\`collectionMaxBytes\`), and each outstanding record
-keeps ~375 bytes alive (its promise and resolvers ~200, \`PendingRecord\` ~150): a large share of the cost is the
-young generation copying live records. With a 64 MiB semi-space the producer's CPU per record went from
-${fmt(sink.aggregated.cpuNsPerRecord)} to ${fmt(bigYoung.aggregated.cpuNsPerRecord)} ns in this run (floor: ${fmt(sink.floor.cpuNsPerRecord)} → ${fmt(bigYoung.floor.cpuNsPerRecord)} ns).
-"User records per CPU-second" divides by the process's CPU time on all threads (V8's GC helpers included), so it is
-the rate one fully busy core would give. Fewest live records (a caller that keeps ≤ 10,000 unsettled, 5 ms
-buffering) plus a 64 MiB semi-space is the configuration to use for the highest rates (docs/producer.md,
-"Performance"): ${perCore(bigYoung.aggregatedSmall)} user records per CPU-second in this run.
+Target ≥ 1,000,000/s aggregated. Each record is validated, its cached hash and route looked up, aggregated (encode
++ its share of the MD5 trailer), and settled; the sink answers before request serialization. What decides the rate
+is how many records are alive at once and what each keeps alive: with \`put()\`, its promise and resolving functions
+(~200 bytes) and its \`PendingRecord\` (~130); with \`putMany()\`, only the \`PendingRecord\` and the result. With
+the defaults the producer holds ~50,000 records until a 5 MiB request is full (\`collectionMaxBytes\`) and the young
+generation spends its time copying them; a caller that keeps ≤ 10,000 unsettled with 5 ms buffering holds few.
+This run: \`put()\` ${fmt(sink.aggregatedSmall.perSecond)}/s wall (default heap) and ${fmt(bigYoung.aggregatedSmall.perSecond)}/s (64 MiB semi-space);
+\`putMany()\` ${fmt(sink.manySmall.perSecond)}/s and ${fmt(bigYoung.manySmall.perSecond)}/s. "User records per CPU-second" divides by the process's CPU
+time on all threads (V8's GC helpers included), so it is the rate one fully busy core would give.
 
 ### (b) End to end, 4-shard stream, same records, same run, PutRecords ≤ 1 MiB for every sender; % of the server ceiling
 
@@ -529,7 +583,8 @@ for the same bytes. With the default \`rateLimit\` (150 % of 1 MiB/s per shard) 
 real Kinesis enforces; neither local server throttles, so \`rateLimit: Infinity\` shows the producer's own ceiling.
 Calling put() for all 300,000 records at once keeps them all alive (promises, waiting records) and makes the run
 GC-bound on an idle machine, where kinesalite answers fast; the steady caller keeps ≤ 20,000 unsettled, as an
-application applying backpressure does, and the last table adds the 64 MiB semi-space.
+application applying backpressure does (its \`putMany()\` variant hands over each chunk of 4,000 in one call), and the
+second table adds the 64 MiB semi-space.
 <!-- bench:producer:end -->`;
 
 writeBenchSection('producer', section);
