@@ -91,6 +91,16 @@ function readLines(file: string): Line[] {
     });
 }
 
+/** The shards worker `w` held at time `at` by its log (gained, and not lost or finished since). */
+function shardsHeld(log: readonly Line[], w: string, at: number): Set<string> {
+  const held = new Set<string>();
+  for (const l of log.filter((x) => x.w === w && x.t <= at).sort((a, b) => a.t - b.t)) {
+    if (l.type === 'gained') held.add(l.shardId as string);
+    if (l.type === 'lost' || l.type === 'done') held.delete(l.shardId as string);
+  }
+  return held;
+}
+
 describe('fault suite: worker processes', () => {
   it('kill -9, a split and a graceful stop, all under faults on every client: nothing lost', async () => {
     // Prepare
@@ -113,7 +123,6 @@ describe('fault suite: worker processes', () => {
     const workers = await Promise.all(
       ['p0', 'p1', 'p2'].map((id, i) => spawnWorker(id, { ...shared, SEED: String(seed + i + 1) })),
     );
-    const [victim, leaving, staying] = workers as [Worker, Worker, Worker];
     const testLines: Line[] = [];
     const lines = () => [...testLines, ...workers.flatMap((w) => readLines(w.out))];
     const producerClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
@@ -140,6 +149,11 @@ describe('fault suite: worker processes', () => {
     const at = (ms: number) => sleep(Math.max(0, started + ms - Date.now()));
     const producing = produce(producer, acked, { total: 1_600, perTick: 40, everyMs: 200, keys: 200 });
     await at(2_500);
+    // Roles by what each worker holds now: 4 shards over 3 workers may well be 2/2/0 (balanced: nobody is above
+    // ceil(4/3)), and killing an idle worker would test nothing. The victim is the one holding the most.
+    const [victim, leaving, staying] = [...workers].sort(
+      (a, b) => shardsHeld(lines(), b.id, Date.now()).size - shardsHeld(lines(), a.id, Date.now()).size,
+    ) as [Worker, Worker, Worker];
     victim.child.kill('SIGKILL');
     testLines.push({ w: victim.id, t: Date.now(), type: 'killed' });
     const killedAt = Date.now();
@@ -181,12 +195,7 @@ describe('fault suite: worker processes', () => {
     const stayingCode = await staying.exited;
 
     // Assess
-    // The shards the victim held when it was killed (gained, and not lost or finished before the kill).
-    const victimShards = new Set<string>();
-    for (const l of log.filter((x) => x.w === victim.id && x.t <= killedAt).sort((a, b) => a.t - b.t)) {
-      if (l.type === 'gained') victimShards.add(l.shardId as string);
-      if (l.type === 'lost' || l.type === 'done') victimShards.delete(l.shardId as string);
-    }
+    const victimShards = shardsHeld(log, victim.id, killedAt);
     const takeovers = [...victimShards].map((shardId) => {
       const next = log.find((l) => l.type === 'gained' && l.shardId === shardId && l.w !== victim.id && l.t > killedAt);
       const ended = finalLeases.find((l) => l.shardId === shardId)?.checkpoint === 'SHARD_END';
