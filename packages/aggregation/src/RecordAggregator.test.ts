@@ -40,6 +40,14 @@ describe('RecordAggregator', () => {
     }
   });
 
+  it('writes every partition key as protobufjs does: short ASCII (copied by hand) and longer or non-ASCII ones', () => {
+    const keys = ['k', 'a'.repeat(63), 'b'.repeat(64), 'c'.repeat(65), 'é', 'ключ-1', '😀', 'ascii~\u007f'];
+    const aggregator = new RecordAggregator();
+    const added: UserRecord[] = keys.map((partitionKey, i) => ({ partitionKey, data: bytes(3, i) }));
+    for (const record of added) aggregator.add(record);
+    expect(Buffer.from(aggregator.build().data).equals(oracleAggregate(added))).toBe(true);
+  });
+
   it('tracks sizeBytes exactly at every step, including the 1 → 2 switch to the aggregate form', () => {
     const random = seededRandom(99);
     const keys = ['a', 'ключ', '😀😀', 'x'.repeat(200)];

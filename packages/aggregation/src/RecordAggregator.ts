@@ -7,6 +7,7 @@ import { giveSpareBuffer, takeSpareBuffer } from './spareBuffers.js';
 import { tagsBytes, writeTags } from './tags.js';
 import type { PartitionKeySlot, UserRecord } from './UserRecord.js';
 import { varintSize, writeVarint } from './varint.js';
+import { writeKey } from './writeKey.js';
 
 /** A Kinesis record ready for `PutRecords`: what {@link RecordAggregator.build} returns. */
 export interface AggregatedKinesisRecord {
@@ -349,7 +350,7 @@ export class RecordAggregator {
       const bytes = pkBytes[i] ?? 0;
       buffer[o++] = PARTITION_KEY_TABLE_KEY;
       o = writeVarint(buffer, o, bytes);
-      o += buffer.write(pkTable[i] ?? '', o, bytes, 'utf8');
+      o = writeKey(buffer, o, pkTable[i] ?? '', bytes);
     }
     for (const ehk of this.#ehkTable) {
       buffer[o++] = EXPLICIT_HASH_KEY_TABLE_KEY;
