@@ -124,9 +124,7 @@ export class KinesisProducer {
     const resolve = capturedResolve;
     const reject = capturedReject;
     try {
-      const pending = this.#prepare(record, resolve, reject);
-      if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
-      else this.#waiting.push(pending);
+      this.#enqueue(this.#prepare(record, resolve, reject));
     } catch (error) {
       reject(error as Error);
     }
@@ -156,8 +154,7 @@ export class KinesisProducer {
         batch.refuse(i, error as ValidationError | ProducerClosedError);
         continue;
       }
-      if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
-      else this.#waiting.push(pending);
+      this.#enqueue(pending);
     }
     return batch.promise;
   }
@@ -277,6 +274,12 @@ export class KinesisProducer {
       this.#outstandingRecords < this.#options.maxOutstandingRecords &&
       (this.#outstandingBytes + bytes <= this.#options.maxOutstandingBytes || this.#outstandingRecords === 0)
     );
+  }
+
+  /** Admits a prepared record now, or queues it behind the records already waiting for capacity. */
+  #enqueue(pending: PendingRecord): void {
+    if (this.#waiting.length === 0 && this.#hasCapacity(pending.bytes)) this.#admit(pending);
+    else this.#waiting.push(pending);
   }
 
   #admit(pending: PendingRecord): void {
