@@ -138,4 +138,32 @@ describe('LeaseTaker', () => {
     expect(byC.taken.map((t) => t.lease.leaseKey)).not.toContain('s7');
     expect(table.items.get('s6')?.leaseOwner).toBe('x');
   });
+
+  it('takes an orphan above its target once it stayed expired for a further failoverTimeMs, and not before', async () => {
+    // Prepare: 5 leases. b holds 3; "stopping" still renews s3 but takes nothing (its release failed, or it is
+    // leaving), so b's target over 2 live workers is 3: s4, whose owner died, is nobody's to take by balance.
+    const table = new InMemoryLeaseTable();
+    const clock = new FakeClock();
+    const own = (key: string, owner: string) =>
+      table.items.set(key, { ...newLease(key, TRIM_HORIZON), leaseOwner: owner, leaseCounter: 1 });
+    for (const key of ['s0', 's1', 's2']) own(key, 'b');
+    own('s3', 'stopping');
+    own('s4', 'dead');
+    const b = taker(table, clock, 'b');
+    const held = new Set(['s0', 's1', 's2']);
+    const step = async (ms: number) => {
+      clock.advance(ms);
+      await table.renewLease('s3', 'stopping', table.items.get('s3')?.leaseCounter ?? -1);
+      return b.takeOnce(held);
+    };
+
+    // Act + Assess: expired after F, at target, so left alone; taken once expired for another F.
+    expect((await b.takeOnce(held)).taken).toEqual([]);
+    expect(await step(F)).toMatchObject({ target: 3, taken: [] });
+    expect((await step(F - 1)).taken).toEqual([]);
+    const rescued = await step(1);
+    expect(rescued.taken.map((t) => t.lease.leaseKey)).toEqual(['s4']);
+    expect(table.items.get('s4')?.leaseOwner).toBe('b');
+    expect(table.items.get('s3')?.leaseOwner).toBe('stopping');
+  });
 });

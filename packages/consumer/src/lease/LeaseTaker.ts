@@ -42,6 +42,8 @@ interface Observation {
   counter: number;
   /** Local time (after a scan returned) from which the counter is known unchanged: -Infinity = never renewed. */
   since: number;
+  /** Local time this counter value was first seen (what `since` is, but also for never-renewed leases). */
+  seenAt: number;
 }
 
 /**
@@ -52,6 +54,10 @@ interface Observation {
  * when that scan *returned*, so the owner's own view, timed from when it *sent* its last renewal, always
  * expires first). Stealing happens only when the victim has at least two more leases than this worker, so
  * every steal strictly narrows the spread: a stable fleet converges and then never moves a lease again.
+ *
+ * An orphan — a lease expired (or unowned) for a further `failoverTimeMs` — is taken even above the target: the
+ * workers below target that should have taken it may be leaving, or gone without their own leases having expired
+ * yet (a crashed worker's leases and a stopping worker's failed release), and a shard must not wait on balance.
  */
 export class LeaseTaker {
   readonly #o: LeaseTakerOptions;
@@ -109,7 +115,10 @@ export class LeaseTaker {
     const needed = observeOnly ? 0 : target - mine;
     let toTake: Lease[] = [];
     let stolen = 0;
-    if (needed > 0 && expired.length > 0) {
+    const orphans = observeOnly || needed > 0 ? [] : expired.filter((l) => this.#orphanedFor(l, now) >= failoverTimeMs);
+    if (orphans.length > 0) {
+      toTake = this.#shuffle(orphans).slice(0, Math.max(0, this.#o.maxLeasesForWorker - mine));
+    } else if (needed > 0 && expired.length > 0) {
       // Unowned first (nobody processes them), then expired ones; random order within each group.
       const unowned = this.#shuffle(expired.filter((l) => l.leaseOwner === undefined));
       const stale = this.#shuffle(expired.filter((l) => l.leaseOwner !== undefined));
@@ -129,7 +138,8 @@ export class LeaseTaker {
             this.#logger.debug({ shardId: lease.leaseKey }, 'lost the race for a lease');
             return;
           }
-          this.#observed.set(lease.leaseKey, { counter: result.leaseCounter, since: this.#o.clock.now() });
+          const at = this.#o.clock.now();
+          this.#observed.set(lease.leaseKey, { counter: result.leaseCounter, since: at, seenAt: at });
           taken.push({ lease: result, sentAt });
         } catch (error) {
           this.#logger.warn({ err: error, shardId: lease.leaseKey }, 'taking a lease failed');
@@ -145,6 +155,14 @@ export class LeaseTaker {
     return { taken, activeLeaseCount: active, liveWorkers, target, stolen, nextExpiryAt, leases };
   }
 
+  /** How long `lease` has been expired (or unowned) as this worker has seen it. */
+  #orphanedFor(lease: Lease, now: number): number {
+    const seen = this.#observed.get(lease.leaseKey);
+    if (seen === undefined) return 0;
+    const expiredAt = lease.leaseOwner === undefined ? seen.seenAt : seen.since + this.#o.failoverTimeMs;
+    return now - expiredAt;
+  }
+
   #observe(leases: readonly Lease[], now: number): void {
     const seen = new Set<string>();
     for (const lease of leases) {
@@ -155,9 +173,10 @@ export class LeaseTaker {
         this.#observed.set(lease.leaseKey, {
           counter: lease.leaseCounter,
           since: lease.leaseOwner === undefined ? Number.NEGATIVE_INFINITY : now,
+          seenAt: now,
         });
       } else if (previous.counter !== lease.leaseCounter) {
-        this.#observed.set(lease.leaseKey, { counter: lease.leaseCounter, since: now });
+        this.#observed.set(lease.leaseKey, { counter: lease.leaseCounter, since: now, seenAt: now });
       }
     }
     for (const key of this.#observed.keys()) if (!seen.has(key)) this.#observed.delete(key);
