@@ -1,6 +1,6 @@
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProducerRecord, PutResult } from '../src/index.js';
+import type { ProducerOptions, ProducerRecord, PutResult } from '../src/index.js';
 import { KinesisProducer, ProducerClosedError, ValidationError, ValidationErrorReason } from '../src/index.js';
 import { readStream } from './readStream.js';
 
@@ -20,14 +20,20 @@ async function newStream(shards: number): Promise<string> {
   return name;
 }
 
+/** A fresh stream and a producer on it (real client, SDK retries off: the producer's own retries are what runs). */
+async function producerOnNewStream(
+  shards: number,
+  options: Partial<ProducerOptions> = {},
+): Promise<{ streamName: string; producer: KinesisProducer }> {
+  const streamName = await newStream(shards);
+  const kinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });
+  return { streamName, producer: new KinesisProducer({ streamName, kinesisClient, ...options }) };
+}
+
 describe('KinesisProducer against kinesis-local', () => {
   it('puts records and resolves each with shard and sequence number', async () => {
     // Prepare
-    const streamName = await newStream(2);
-    const producer = new KinesisProducer({
-      streamName,
-      kinesisClient: kinesis.createKinesisClient({ maxAttempts: 1 }),
-    });
+    const { streamName, producer } = await producerOnNewStream(2);
 
     // Act
     const results = await Promise.all(
@@ -83,10 +89,7 @@ describe('KinesisProducer against kinesis-local', () => {
   it('putMany(): one promise, one outcome per record in order (where it was stored, or its typed error)', async () => {
     // Prepare: 2,000 records with two invalid ones among them; at most 300 outstanding, so most of the batch
     // waits for capacity inside the producer.
-    const streamName = await newStream(2);
-    const producer = new KinesisProducer({
-      streamName,
-      kinesisClient: kinesis.createKinesisClient({ maxAttempts: 1 }),
+    const { streamName, producer } = await producerOnNewStream(2, {
       maxOutstandingRecords: 300,
       maxBufferedTimeMs: 20,
     });
@@ -129,10 +132,7 @@ describe('KinesisProducer against kinesis-local', () => {
 
   it('100,000 records over 1,000 keys into 4 shards: all stored once, per-key order kept (strict ordering)', async () => {
     // Prepare
-    const streamName = await newStream(4);
-    const producer = new KinesisProducer({
-      streamName,
-      kinesisClient: kinesis.createKinesisClient({ maxAttempts: 1 }),
+    const { streamName, producer } = await producerOnNewStream(4, {
       maxInFlightPerShard: 1,
       requestTimeoutMs: 30_000,
     });
