@@ -6,6 +6,7 @@ import { randomHashKey, randomString, randomUserRecord, seededRandom } from '../
 import { deaggregate } from './deaggregate.js';
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { partitionKeyHash } from './hashKey.js';
+import { decodeAggregatedRecord } from './messages.js';
 import { RecordAggregator } from './RecordAggregator.js';
 import type { UserRecord } from './UserRecord.js';
 
@@ -116,6 +117,28 @@ describe('RecordAggregator', () => {
     expect(perRecordOnly).toBeLessThan(again.sizeBytes);
     const data = Buffer.from(aggregator.build().data);
     expect(data.indexOf('k0')).toBe(data.lastIndexOf('k0'));
+  });
+
+  it('keeps sizes exact and every record readable past the 8,192 keys its own key map holds (then starts over)', () => {
+    const aggregator = new RecordAggregator({ maxBytes: 4_000_000 });
+    const added: UserRecord[] = [];
+    // 10,000 distinct keys, then the first 300 again: the map started over in between, so those may be listed twice.
+    for (let i = 0; i < 10_300; i++) {
+      const record = { partitionKey: `key-${i % 10_000}`, data: bytes(i % 5, i) };
+      aggregator.add(record);
+      added.push(record);
+    }
+    const predicted = aggregator.sizeBytes;
+    const built = aggregator.build();
+    expect(built.data.length).toBe(predicted);
+    const body = built.data.subarray(4, built.data.length - 16);
+    // Started over once: the 300 keys seen again after it are in the table a second time.
+    expect(decodeAggregatedRecord(body).partitionKeyTable).toHaveLength(10_300);
+    const { records } = deaggregate({ Data: built.data, PartitionKey: 'a', SequenceNumber: '1' }, { strict: true });
+    expect(records.map((r) => r.partitionKey)).toEqual(added.map((r) => r.partitionKey));
+    expect(records.map((r) => Buffer.from(r.data).toString('hex'))).toEqual(
+      added.map((r) => Buffer.from(r.data).toString('hex')),
+    );
   });
 
   it('is reusable after build() and reset()', () => {

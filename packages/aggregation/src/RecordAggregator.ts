@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { AGGREGATE_PARTITION_KEY, AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_MAGIC_UINT32 } from './constants.js';
 import { EmptyAggregatorError, InvalidHashKeyError, RecordDoesNotFitError } from './errors.js';
 import { isValidExplicitHashKey, partitionKeyHash } from './hashKey.js';
+import { OwnKeySlots } from './ownKeySlots.js';
 import { type RecordAggregatorOptions, resolveRecordAggregatorOptions } from './options.js';
 import { giveSpareBuffer, takeSpareBuffer } from './spareBuffers.js';
 import { tagsBytes, writeTags } from './tags.js';
@@ -68,8 +69,9 @@ export class RecordAggregator {
   /** This aggregate's name for PartitionKeySlots; a new one at every reset. */
   #epoch = ++aggregateEpochs;
 
-  /** De-duplicated partition keys in first-seen order, their indices, and their UTF-8 lengths. */
-  readonly #pkIndex = new Map<string, number>();
+  /** Slots for callers that pass none. */
+  readonly #ownSlots = new OwnKeySlots();
+  /** De-duplicated partition keys of this aggregate in first-seen order, and their UTF-8 lengths. */
   readonly #pkTable: string[] = [];
   readonly #pkBytes: number[] = [];
   /** Encoded size of the whole partition key table (keys, lengths and strings). */
@@ -86,7 +88,8 @@ export class RecordAggregator {
 
   // Scratch results of #measure(record), valid while #measured === record (reused by add() after wouldFit()).
   #measured: UserRecord | undefined;
-  #mSlot: PartitionKeySlot | undefined; // the slot the measure used
+  #mGivenSlot: PartitionKeySlot | undefined; // the slot the caller passed to the measure
+  #mSlot: PartitionKeySlot = { keyBytes: 0, aggregate: -1, index: 0 }; // the slot the measure used
   #mPkIndex = 0; // index of the partition key, or -1 when new
   #mPkBytes = 0; // UTF-8 bytes of the partition key (computed only when new)
   #mEhkIndex = 0; // index of the explicit hash key, -1 when new, -2 when none
@@ -124,7 +127,7 @@ export class RecordAggregator {
 
   /** Adds `record`; throws {@link RecordDoesNotFitError} if `wouldFit(record)` is false. Copies the data. */
   add(record: UserRecord, slot?: PartitionKeySlot): void {
-    if (this.#measured !== record || this.#mSlot !== slot) this.#measure(record, slot);
+    if (this.#measured !== record || this.#mGivenSlot !== slot) this.#measure(record, slot);
     if (!this.#fits(record)) {
       this.#measured = undefined;
       throw new RecordDoesNotFitError(
@@ -188,7 +191,6 @@ export class RecordAggregator {
   reset(): void {
     this.#end = this.#headroom;
     this.#count = 0;
-    this.#pkIndex.clear();
     this.#pkTable.length = 0;
     this.#pkBytes.length = 0;
     this.#pkTableBytes = 0;
@@ -215,16 +217,17 @@ export class RecordAggregator {
   }
 
   /** Computes what adding `record` costs, into the #m* scratch fields. */
-  #measure(record: UserRecord, slot: PartitionKeySlot | undefined): void {
+  #measure(record: UserRecord, givenSlot: PartitionKeySlot | undefined): void {
     const { partitionKey, explicitHashKey, data, tags } = record;
     let added = 0;
-    // With a slot, its note is the lookup (no Map on the hot path); without, the aggregate's own index.
-    const pkIndex =
-      slot === undefined ? this.#pkIndex.get(partitionKey) : slot.aggregate === this.#epoch ? slot.index : undefined;
+    const slot = givenSlot ?? this.#ownSlots.get(partitionKey);
+    // The slot's note is the lookup: an index, if the key is already in this aggregate's table.
+    const pkIndex = slot.aggregate === this.#epoch ? slot.index : undefined;
+    this.#mGivenSlot = givenSlot;
     this.#mSlot = slot;
     let inner: number;
     if (pkIndex === undefined) {
-      const pkBytes = slot === undefined ? Buffer.byteLength(partitionKey, 'utf8') : slot.keyBytes;
+      const pkBytes = slot.keyBytes;
       this.#mPkIndex = -1;
       this.#mPkBytes = pkBytes;
       added += 1 + varintSize(pkBytes) + pkBytes;
@@ -264,11 +267,8 @@ export class RecordAggregator {
       pkIndex = this.#pkTable.length;
       const pkBytes = this.#mPkBytes;
       const slot = this.#mSlot;
-      if (slot === undefined) this.#pkIndex.set(partitionKey, pkIndex);
-      else {
-        slot.aggregate = this.#epoch;
-        slot.index = pkIndex;
-      }
+      slot.aggregate = this.#epoch;
+      slot.index = pkIndex;
       this.#pkTable.push(partitionKey);
       this.#pkBytes.push(pkBytes);
       this.#pkTableBytes += 1 + varintSize(pkBytes) + pkBytes;
