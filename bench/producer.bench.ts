@@ -6,7 +6,6 @@
 // loop (cached hash, our RecordAggregator per shard, one promise per record); every configuration runs in fresh child
 // processes, alternated, with the default heap and with a larger young generation.
 // Writes its section of docs/benchmarks.md. Run: node_modules/.bin/tsx bench/producer.bench.ts [--no-write]
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
@@ -14,6 +13,7 @@ import { RecordAggregator } from '@kinesis-kit/aggregation';
 import { KinesisProducer } from '@kinesis-kit/producer';
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import agg from 'aws-kinesis-agg';
+import { replyToParent, runChild } from './lib/childRun.js';
 import { DATA, type drive, floorRun, KEYS, sinkRun } from './lib/producerSink.js';
 import { writeBenchSection } from './lib/writeBenchSection.js';
 
@@ -253,12 +253,7 @@ function sinkSuite(rounds: number, nodeFlags: string[] = []): SinkResults {
   const runs = new Map<keyof SinkResults, SinkResult[]>();
   for (let r = 0; r < rounds; r++) {
     for (const name of Object.keys(SINK_RUNS) as (keyof SinkResults)[]) {
-      const child = spawnSync(
-        process.execPath,
-        [...process.execArgv, ...nodeFlags, fileURLToPath(import.meta.url), '--sink-one', name],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as SinkResult;
+      const result = runChild<SinkResult>(fileURLToPath(import.meta.url), ['--sink-one', name], nodeFlags);
       runs.set(name, [...(runs.get(name) ?? []), result]);
     }
   }
@@ -270,17 +265,17 @@ function sinkSuite(rounds: number, nodeFlags: string[] = []): SinkResults {
 const sinkOne = process.argv.indexOf('--sink-one');
 if (sinkOne > 0) {
   const run = SINK_RUNS[process.argv[sinkOne + 1] as keyof SinkResults];
-  process.stdout.write(`${JSON.stringify(await run())}\n`);
-  process.exit(0);
+  replyToParent(await run());
 }
 if (process.argv.includes('--steady-only')) {
   const server = await startLocalKinesis({ engine: 'kinesalite' });
+  let rows: Row[];
   try {
-    process.stdout.write(`${JSON.stringify(await endToEnd(server, 300_000, 'steady', true))}\n`);
+    rows = await endToEnd(server, 300_000, 'steady', true);
   } finally {
     await server.stop();
   }
-  process.exit(0);
+  replyToParent(rows);
 }
 
 const loadAtStart = loadavg()[0] ?? 0;
@@ -299,12 +294,7 @@ try {
   await kinesalite.stop();
 }
 // The steady caller again, in a child with a 64 MiB semi-space, against its own kinesalite and ceiling.
-const steadyChild = spawnSync(
-  process.execPath,
-  [...process.execArgv, '--max-semi-space-size=64', fileURLToPath(import.meta.url), '--steady-only'],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const steadyRows = JSON.parse(steadyChild.stdout.trim().split('\n').pop() ?? '[]') as Row[];
+const steadyRows = runChild<Row[]>(fileURLToPath(import.meta.url), ['--steady-only'], ['--max-semi-space-size=64']);
 const local = await startLocalKinesis();
 let localRows: Row[];
 try {

@@ -99,6 +99,44 @@ describe('deaggregate', () => {
     }
   });
 
+  it('gives base64 input its own bytes: what one record returned survives decoding the next ones', () => {
+    // Base64 is decoded into one reused buffer; every user record (aggregated, raw, discarded) must own a copy.
+    const lambda = (data: Uint8Array, sequenceNumber: string) => ({
+      kinesis: { data: Buffer.from(data).toString('base64'), partitionKey: 'p', sequenceNumber },
+    });
+    const first = deaggregate(
+      lambda(
+        aggregate([
+          { partitionKey: 'k1', data: Buffer.from('first-1') },
+          { partitionKey: 'k2', data: Buffer.from('first-2') },
+        ]),
+        '1',
+      ),
+    );
+    const raw = deaggregate(lambda(Buffer.from('raw record'), '2'));
+    const all = deaggregateAll(
+      [1, 2, 3].map((n) =>
+        lambda(
+          aggregate([
+            { partitionKey: `a${n}`, data: Buffer.alloc(300, n) },
+            { partitionKey: 'b', data: Buffer.alloc(5, n) },
+          ]),
+          `${n}`,
+        ),
+      ),
+      { hashKeyRange: { startingHashKey: 0n, endingHashKey: partitionKeyHash('b') } },
+    );
+    deaggregate(lambda(Buffer.alloc(4096, 0xee), '9')); // overwrites whatever a view into the reused buffer would show
+    expect(first.records.map((r) => Buffer.from(r.data).toString())).toEqual(['first-1', 'first-2']);
+    expect(Buffer.from(raw.records[0]!.data).toString()).toBe('raw record');
+    for (const r of [...all.records, ...all.discarded]) {
+      const n = Number(r.sequenceNumber);
+      expect(Buffer.from(r.data).equals(Buffer.alloc(r.partitionKey === 'b' ? 5 : 300, n))).toBe(true);
+    }
+    expect(all.records.length + all.discarded.length).toBe(6);
+    expect(all.discarded.length).toBeGreaterThan(0); // a3 lies above the range
+  });
+
   it('passes a non-aggregated record through as one user record with sub-sequence 0', () => {
     const data = Buffer.from('{"plain":true}');
     for (const input of [

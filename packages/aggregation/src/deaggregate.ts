@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { copyOut } from './base64Scratch.js';
 import { AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_MAGIC_UINT32 } from './constants.js';
 import { decodeAggregate, decoded } from './decodeAggregate.js';
 import { AggregationFormatError, AggregationFormatErrorReason } from './errors.js';
@@ -16,7 +17,7 @@ export interface DeaggregatedRecord {
   partitionKey: string;
   /** From the aggregate's explicit hash key table (or the input record's, if the input shape had one). */
   explicitHashKey?: string | undefined;
-  /** A view into the input record's bytes (no copy). */
+  /** A view into the input record's bytes (no copy); for base64 input (Lambda events), a copy of the decoded bytes. */
   data: Uint8Array;
   sequenceNumber: string;
   /** Position in the aggregate (0 for a record that was not aggregated). */
@@ -174,6 +175,8 @@ function deaggregateAggregate(
   const pkHashes: (bigint | undefined)[] | undefined = range === undefined ? undefined : [];
   const { approximateArrivalTimestamp, encryptionType } = input;
   const { dataStart, dataEnd, tags } = decoded;
+  // Decoded base64 sits in a reused buffer: each user record gets a copy of its bytes, never a view into it.
+  const copy = input.dataIsScratch;
   for (let i = 0; i < count; i++) {
     const pkIndex = partitionKeyIndex[i]!;
     const ehkIndex = explicitHashKeyIndex[i]!;
@@ -182,7 +185,7 @@ function deaggregateAggregate(
     const result: DeaggregatedRecord = {
       partitionKey,
       explicitHashKey,
-      data: data.subarray(dataStart[i]!, dataEnd[i]!),
+      data: copy ? copyOut(data, dataStart[i]!, dataEnd[i]!) : data.subarray(dataStart[i]!, dataEnd[i]!),
       sequenceNumber,
       subSequenceNumber: i,
       approximateArrivalTimestamp,
@@ -213,7 +216,7 @@ function passThrough(input: NormalizedRecord): DeaggregatedRecord {
   return {
     partitionKey: input.partitionKey,
     explicitHashKey: input.explicitHashKey,
-    data: input.data,
+    data: input.dataIsScratch ? Buffer.from(input.data) : input.data,
     sequenceNumber: input.sequenceNumber,
     subSequenceNumber: 0,
     approximateArrivalTimestamp: input.approximateArrivalTimestamp,

@@ -1,3 +1,5 @@
+import { type DecodedBase64, decodeBase64 } from './base64Scratch.js';
+
 // The three shapes of Kinesis record users hold, and their normalisation for deaggregate().
 
 /** A record as SDK v3 `GetRecords` / `SubscribeToShard` returns it (`_Record`). */
@@ -34,8 +36,7 @@ export interface LambdaKinesisEventRecord {
 export type KinesisRecordInput = SdkKinesisRecord | PlainKinesisRecord | LambdaKinesisEventRecord;
 
 /** The fields deaggregate() needs, read once from whichever shape. Reused between calls (no allocation). */
-export interface NormalizedRecord {
-  data: Buffer;
+export interface NormalizedRecord extends DecodedBase64 {
   partitionKey: string;
   explicitHashKey: string | undefined;
   sequenceNumber: string;
@@ -51,6 +52,7 @@ export function normalizeRecord(input: KinesisRecordInput, out: NormalizedRecord
   if ('Data' in input || 'SequenceNumber' in input || 'PartitionKey' in input) {
     const data = input.Data;
     out.data = data === undefined ? EMPTY : asBuffer(data);
+    out.dataIsScratch = false;
     out.partitionKey = input.PartitionKey ?? '';
     out.explicitHashKey = input.ExplicitHashKey;
     out.sequenceNumber = input.SequenceNumber ?? '';
@@ -63,7 +65,11 @@ export function normalizeRecord(input: KinesisRecordInput, out: NormalizedRecord
 
 function normalizePlain(input: PlainKinesisRecord, out: NormalizedRecord): NormalizedRecord {
   const data = input.data;
-  out.data = typeof data === 'string' ? Buffer.from(data, 'base64') : data === undefined ? EMPTY : asBuffer(data);
+  if (typeof data === 'string') decodeBase64(data, out);
+  else {
+    out.data = data === undefined ? EMPTY : asBuffer(data);
+    out.dataIsScratch = false;
+  }
   out.partitionKey = input.partitionKey ?? '';
   out.explicitHashKey = input.explicitHashKey;
   out.sequenceNumber = input.sequenceNumber ?? '';
@@ -82,6 +88,7 @@ function asBuffer(data: Uint8Array): Buffer {
 export function newNormalizedRecord(): NormalizedRecord {
   return {
     data: EMPTY,
+    dataIsScratch: false,
     partitionKey: '',
     explicitHashKey: undefined,
     sequenceNumber: '',
