@@ -197,9 +197,18 @@ describe('fault suite: worker processes', () => {
     // Assess
     const victimShards = shardsHeld(log, victim.id, killedAt);
     const takeovers = [...victimShards].map((shardId) => {
-      const next = log.find((l) => l.type === 'gained' && l.shardId === shardId && l.w !== victim.id && l.t > killedAt);
+      // A lease stolen by balancing shortly before the kill is still "held" by the victim's log (it learns of the loss
+      // at its next renewal, which never came): that shard had already moved, so the kill cost it nothing.
+      const victimGained = Math.max(
+        ...log.filter((l) => l.type === 'gained' && l.shardId === shardId && l.w === victim.id).map((l) => l.t),
+      );
+      const gainedByOthers = log.filter(
+        (l) => l.type === 'gained' && l.shardId === shardId && l.w !== victim.id && l.t > victimGained,
+      );
+      if (gainedByOthers.some((l) => l.t <= killedAt)) return 0;
+      const next = Math.min(...gainedByOthers.map((l) => l.t)); // the first taker (logs are per worker, not merged)
       const ended = finalLeases.find((l) => l.shardId === shardId)?.checkpoint === 'SHARD_END';
-      return next === undefined ? (ended ? 0 : Number.POSITIVE_INFINITY) : next.t - killedAt;
+      return Number.isFinite(next) ? next - killedAt : ended ? 0 : Number.POSITIVE_INFINITY;
     });
     console.log(
       `processes (seed ${seed}): ${acked.size} acknowledged, ${report.deliveries} deliveries, ${report.redeliveries} re-deliveries, ` +
