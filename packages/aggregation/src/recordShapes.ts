@@ -1,6 +1,5 @@
-import { type DecodedBase64, decodeBase64 } from './base64Scratch.js';
-
 // The three shapes of Kinesis record users hold, and their normalisation for deaggregate().
+import { type DecodedBase64, decodeBase64 } from './base64Scratch.js';
 
 /** A record as SDK v3 `GetRecords` / `SubscribeToShard` returns it (`_Record`). */
 export interface SdkKinesisRecord {
