@@ -91,7 +91,6 @@ export class RecordAggregator {
   #mGivenSlot: PartitionKeySlot | undefined; // the slot the caller passed to the measure
   #mSlot: PartitionKeySlot = { keyBytes: 0, aggregate: -1, index: 0 }; // the slot the measure used
   #mPkIndex = 0; // index of the partition key, or -1 when new
-  #mPkBytes = 0; // UTF-8 bytes of the partition key (computed only when new)
   #mEhkIndex = 0; // index of the explicit hash key, -1 when new, -2 when none
   #mInner = 0; // bytes of the encoded Record message
   #mAdded = 0; // bytes the record adds to the aggregate's protobuf body (entry + new table entries)
@@ -210,7 +209,7 @@ export class RecordAggregator {
     if (this.#count >= this.#maxCount) return false;
     if (this.#count === 0) {
       // Alone, the record goes out raw with its own partition key.
-      return record.data.length + this.#mPkBytes <= this.#maxRecordBytes;
+      return record.data.length + this.#mSlot.keyBytes <= this.#maxRecordBytes;
     }
     const size = AGGREGATION_OVERHEAD_BYTES + this.#bodyBytes() + this.#mAdded;
     return size <= this.#maxBytes && size + AGGREGATE_PARTITION_KEY.length <= this.#maxRecordBytes;
@@ -229,12 +228,10 @@ export class RecordAggregator {
     if (pkIndex === undefined) {
       const pkBytes = slot.keyBytes;
       this.#mPkIndex = -1;
-      this.#mPkBytes = pkBytes;
       added += 1 + varintSize(pkBytes) + pkBytes;
       inner = 1 + varintSize(this.#pkTable.length);
     } else {
       this.#mPkIndex = pkIndex;
-      this.#mPkBytes = this.#pkBytes[pkIndex] ?? 0;
       inner = 1 + varintSize(pkIndex);
     }
     if (explicitHashKey === undefined) {
@@ -265,7 +262,7 @@ export class RecordAggregator {
     let pkIndex = this.#mPkIndex;
     if (pkIndex === -1) {
       pkIndex = this.#pkTable.length;
-      const pkBytes = this.#mPkBytes;
+      const pkBytes = this.#mSlot.keyBytes;
       const slot = this.#mSlot;
       slot.aggregate = this.#epoch;
       slot.index = pkIndex;
