@@ -8,13 +8,14 @@
 // too: dropping the kill's `killed` line (so the dead worker's leases look held until the end) makes the overlap
 // check fail ("p0 and p1 both held shardId-… for … ms"), and ignoring `gained` lines breaks the duplicate bound.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KinesisProducer } from '@kinesis-kit/producer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLines, shardsHeld } from '../../packages/consumer/test/fixtures/workerProcesses.js';
 import { faultSeed, producerFaults, seededRandom } from './fixtures/faultPlan.js';
 import { openShardIds, produce, sleep, splitOneShard, waitForSettledLeases, waitUntil } from './fixtures/fleet.js';
 import { type Ack, checkInvariants, describeMissing, type Line, unprocessedAcks } from './fixtures/invariants.js';
@@ -77,30 +78,6 @@ async function spawnWorker(id: string, env: Record<string, string>): Promise<Wor
   return { id, child, out, exited };
 }
 
-function readLines(file: string): Line[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Line];
-      } catch {
-        return []; // a line cut short by kill -9
-      }
-    });
-}
-
-/** The shards worker `w` held at time `at` by its log (gained, and not lost or finished since). */
-function shardsHeld(log: readonly Line[], w: string, at: number): Set<string> {
-  const held = new Set<string>();
-  for (const l of log.filter((x) => x.w === w && x.t <= at).sort((a, b) => a.t - b.t)) {
-    if (l.type === 'gained') held.add(l.shardId as string);
-    if (l.type === 'lost' || l.type === 'done') held.delete(l.shardId as string);
-  }
-  return held;
-}
-
 describe('fault suite: worker processes', () => {
   it('kill -9, a split and a graceful stop, all under faults on every client: nothing lost', async () => {
     // Prepare
@@ -124,7 +101,7 @@ describe('fault suite: worker processes', () => {
       ['p0', 'p1', 'p2'].map((id, i) => spawnWorker(id, { ...shared, SEED: String(seed + i + 1) })),
     );
     const testLines: Line[] = [];
-    const lines = () => [...testLines, ...workers.flatMap((w) => readLines(w.out))];
+    const lines = () => [...testLines, ...workers.flatMap((w) => readLines<Line>(w.out))];
     const producerClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
     const producerStorm = { from: Number.POSITIVE_INFINITY, minMs: 1_500, minHits: 10 };
     const putFaults = withFaults(producerClient, producerFaults(seededRandom(seed), producerStorm));
