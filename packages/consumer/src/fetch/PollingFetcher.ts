@@ -6,7 +6,7 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { backoffDelay, sleep } from '@kinesis-kit/commons';
+import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
 import { FetcherClosedError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
 import { BatchHandoff } from './BatchHandoff.js';
@@ -207,10 +207,4 @@ export class PollingFetcher implements RecordsFetcher {
       discardedByHashKeyRange,
     };
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : undefined;
 }

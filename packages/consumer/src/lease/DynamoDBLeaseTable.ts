@@ -7,9 +7,8 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '@kinesis-kit/commons';
+import { isAwsError, isRetriableAwsError, type Logger } from '@kinesis-kit/commons';
 import { LeaseTableError } from '../errors.js';
-import { isAwsError, isRetriableAwsError } from './awsErrors.js';
 import type { Lease } from './Lease.js';
 import type { CheckpointUpdate, LeaseTable } from './LeaseTable.js';
 import { fromLeaseItem, LeaseAttribute, toLeaseItem } from './leaseSerializer.js';

@@ -5,9 +5,8 @@ import {
   type ScanCommandOutput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { type Logger, sleep } from '@kinesis-kit/commons';
+import { isAwsError, isRetriableAwsError, type Logger, sleep } from '@kinesis-kit/commons';
 import { LeaseTableError, LeaseTableMismatchError } from '../errors.js';
-import { isAwsError, isRetriableAwsError } from './awsErrors.js';
 import { hasLeaseAttributes, isLeaseItem, LeaseAttribute } from './leaseSerializer.js';
 import type { ResolvedDynamoDBLeaseTableOptions } from './leaseTableOptions.js';
 

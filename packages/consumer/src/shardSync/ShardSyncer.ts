@@ -4,9 +4,8 @@ import {
   type ListShardsCommandInput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { backoffDelay, type Logger, sleep } from '@kinesis-kit/commons';
+import { backoffDelay, isRetriableAwsError, type Logger, sleep } from '@kinesis-kit/commons';
 import { ShardSyncError } from '../errors.js';
-import { isRetriableAwsError } from '../lease/awsErrors.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { createChildLeases } from './createChildLeases.js';

@@ -4,9 +4,8 @@ import {
   type PutRecordsRequestEntry,
   type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';
-import type { Clock } from '@kinesis-kit/commons';
+import { type Clock, classifyAwsError, type Failure } from '@kinesis-kit/commons';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
-import { classifyRequestError, type Failure } from '../retrier/classifyFailure.js';
 
 /** What one PutRecords call came back with. */
 export interface SendOutcome {
@@ -82,7 +81,7 @@ export class Sender {
         startedAt,
         durationMs: clock.now() - startedAt,
         entries: undefined,
-        failure: classifyRequestError(error),
+        failure: classifyAwsError(error),
         error,
       };
     } finally {

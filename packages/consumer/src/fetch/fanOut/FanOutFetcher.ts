@@ -9,7 +9,7 @@ import {
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { backoffDelay, sleep } from '@kinesis-kit/commons';
+import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
 import { FetcherClosedError, SubscriptionStalledError } from '../../errors.js';
 import type { ConsumerEvents } from '../../events.js';
 import { BatchHandoff } from '../BatchHandoff.js';
@@ -300,10 +300,4 @@ export class FanOutFetcher implements RecordsFetcher {
       ...(p.Timestamp === undefined ? {} : { Timestamp: p.Timestamp }),
     };
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : undefined;
 }
