@@ -1,9 +1,13 @@
 import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { InvalidCheckpointError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
-import { comparePosition, isSequenceNumber } from '../fetch/compareSequenceNumber.js';
 import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
 import type { Position } from '../processor/RecordProcessor.js';
+import {
+  compareExtendedSequenceNumbers as comparePosition,
+  isSequenceNumber,
+  SHARD_END,
+} from '../sequence/ExtendedSequenceNumber.js';
 import type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './RecordCheckpointer.js';
 
 /** Where checkpoints go: the lease layer, fenced by ownership. */
@@ -14,8 +18,6 @@ export interface CheckpointStore {
   /** Checkpoints `SHARD_END` and creates the children's leases. */
   shardEnded(shardId: string, childShards: ChildShardInfo[] | undefined): Promise<void>;
 }
-
-export const SHARD_END = 'SHARD_END';
 
 /**
  * The checkpointer handed to one shard's processor. Validates every position against what was delivered
@@ -158,7 +160,7 @@ export class ShardCheckpointer implements RecordCheckpointer {
   async #writeShardEnd(): Promise<void> {
     await this.#store.shardEnded(this.#shardId, this.#shardEnd?.childShards);
     this.#shardEndCheckpointed = true;
-    this.#committed({ sequenceNumber: SHARD_END, subSequenceNumber: 0 });
+    this.#committed(SHARD_END);
   }
 
   #committed(position: Position): void {

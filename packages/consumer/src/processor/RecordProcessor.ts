@@ -1,11 +1,13 @@
 import type { RecordCheckpointer } from '../checkpoint/RecordCheckpointer.js';
 import type { ConsumerRecord } from '../fetch/RecordsFetcher.js';
+import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 
-/** A Kinesis position: a sequence number and, inside a KPL aggregate, the user record's index (else 0). */
-export interface Position {
-  sequenceNumber: string;
-  subSequenceNumber: number;
-}
+/**
+ * A Kinesis position: a sequence number and, inside a KPL aggregate, the user record's index (else 0); or a sentinel
+ * (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`) in `sequenceNumber`. The same type as the lease layer's
+ * {@link ExtendedSequenceNumber} (one definition: `sequence/ExtendedSequenceNumber.ts`).
+ */
+export type Position = ExtendedSequenceNumber;
 
 /** Input of {@link RecordProcessor.initialize}. */
 export interface InitializeInput {

@@ -1,12 +1,13 @@
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, sleep } from '@kinesis-kit/commons';
 import type PQueue from 'p-queue';
-import { type CheckpointStore, SHARD_END, ShardCheckpointer } from '../checkpoint/ShardCheckpointer.js';
+import { type CheckpointStore, ShardCheckpointer } from '../checkpoint/ShardCheckpointer.js';
 import { LeaseLostError } from '../errors.js';
 import { type ConsumerEvents, ProcessorErrorAction } from '../events.js';
 import type { FetchResult, RecordsFetcher, RecordsFetcherFactory } from '../fetch/RecordsFetcher.js';
 import type { ConsumerMetrics } from '../metrics/ConsumerMetrics.js';
 import type { Position, RecordProcessor, RecordProcessorFactory } from '../processor/RecordProcessor.js';
+import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
 import { assertTransition, ShardRunnerState, ShutdownReason } from './states.js';
 
 /** What a runner needs from the lease layer. */
@@ -136,7 +137,7 @@ export class ShardRunner {
 
   async #run(): Promise<ShutdownReason> {
     const { lease } = this.#o;
-    if (lease.checkpoint.sequenceNumber === SHARD_END) {
+    if (isShardEnd(lease.checkpoint)) {
       // Finished before we got it (e.g. the previous owner checkpointed SHARD_END and crashed).
       this.#transition(ShardRunnerState.SHUTTING_DOWN, ShutdownReason.SHARD_END);
       this.#transition(ShardRunnerState.DONE, ShutdownReason.SHARD_END);

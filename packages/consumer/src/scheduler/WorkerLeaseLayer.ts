@@ -3,6 +3,7 @@ import type { Lease } from '../lease/Lease.js';
 import type { LeaseCoordinator } from '../lease/LeaseCoordinator.js';
 import type { Position } from '../processor/RecordProcessor.js';
 import type { RunnerLease } from '../runner/ShardRunner.js';
+import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
 import type { SchedulerLeases } from './Scheduler.js';
 
 /** Adapts the lease layer's `LeaseCoordinator` to what the scheduler and the runners need. */
@@ -24,7 +25,7 @@ export class WorkerLeaseLayer implements SchedulerLeases {
   async parentsFinished(parentShardIds: readonly string[]): Promise<boolean> {
     const parents = await Promise.all(parentShardIds.map((id) => this.#coordinator.getLease(id)));
     // A parent without a lease is gone past retention (or never had one): nothing of it is left to read.
-    return parents.every((parent) => parent === undefined || parent.checkpoint.sequenceNumber === 'SHARD_END');
+    return parents.every((parent) => parent === undefined || isShardEnd(parent.checkpoint));
   }
 
   checkpoint(shardId: string, position: Position): Promise<void> {

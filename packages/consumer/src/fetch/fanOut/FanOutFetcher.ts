@@ -12,8 +12,8 @@ import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
 import { FetcherClosedError, SubscriptionStalledError } from '../../errors.js';
 import type { ConsumerEvents } from '../../events.js';
+import { isSequenceNumber } from '../../sequence/ExtendedSequenceNumber.js';
 import { BatchHandoff } from '../BatchHandoff.js';
-import { isSequenceNumber } from '../compareSequenceNumber.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from '../RecordsFetcher.js';
 import { toConsumerRecords } from '../toConsumerRecords.js';
 
