@@ -107,8 +107,9 @@ export class KinesisConsumer {
       kinesisClient,
       ...stream,
       leaseTable,
-      initialPosition: typeof o.initialPosition === 'object' ? 'AT_TIMESTAMP' : o.initialPosition,
+      initialPosition: o.initialPosition,
       logger: o.logger,
+      clock: o.clock,
     });
     const coordinator = new LeaseCoordinator({
       ...o.leaseOptions,

@@ -8,6 +8,8 @@ export {
   LeaseTableError,
   LeaseTableMismatchError,
   ShardSyncError,
+  StartingPositionError,
+  StreamMismatchError,
 } from './errors.js';
 export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';

@@ -70,6 +70,7 @@ function toRunnerLease(lease: Lease, session: number): RunnerLease {
     checkpoint: lease.checkpoint,
     parentShardIds: lease.parentShardIds,
     hashKeyRange: parseHashKeyRange(lease),
+    startTimestamp: lease.startTimestamp === undefined ? undefined : new Date(lease.startTimestamp),
   };
 }
 
