@@ -102,7 +102,12 @@ export class KinesisConsumer {
     const kinesisClient = o.kinesisClient ?? new KinesisClient({});
     const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
     const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
-    const leaseTable = new DynamoDBLeaseTable({ dynamoDbClient, tableName: o.leaseTableName, logger: o.logger });
+    const leaseTable = new DynamoDBLeaseTable({
+      dynamoDbClient,
+      tableName: o.leaseTableName,
+      logger: o.logger,
+      clock: o.clock,
+    });
     const shardSyncer = new ShardSyncer({
       kinesisClient,
       ...stream,
