@@ -15,7 +15,6 @@ import {
   systemClock,
 } from '@kinesis-kit/commons';
 import { ShardSyncError } from '../errors.js';
-import { LATEST_ANCHOR_SLACK_MS } from '../fetch/ResumePoint.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { createChildLeases } from './createChildLeases.js';
@@ -120,8 +119,8 @@ export class ShardSyncer {
     const { initialPosition } = this.#o;
     const position = typeof initialPosition === 'string' ? initialPosition : 'AT_TIMESTAMP';
     const plan = planLeases(shards, leases, position, {
-      startTimestamp:
-        typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now() - LATEST_ANCHOR_SLACK_MS,
+      // A LATEST lease is anchored at its creation: records written before the application started stay unread.
+      startTimestamp: typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now(),
       stream: await this.streamIdentity(),
     });
     const created: string[] = [];
