@@ -37,7 +37,8 @@ describe.each(dirs)('packages/%s', (dir) => {
   it('README: every link is absolute, and every link into this repository names something that exists', () => {
     const readme = readFileSync(path.join(root, 'packages', dir, 'README.md'), 'utf8');
     const targets = linkTargets(readme);
-    expect(targets.filter((target) => !/^(https?:|mailto:|#)/.test(target))).toEqual([]);
+    const relative = targets.filter((target) => !/^(https?:|mailto:|#)/.test(target));
+    expect(relative, 'relative links: a registry page cannot follow them').toEqual([]);
     for (const target of targets.filter((t) => t.startsWith(`${repository}/`))) {
       const match = /^https:\/\/github\.com\/kinesis-kit\/kinesis-kit\/(blob|tree)\/main\/([^#?]+)/.exec(target);
       expect(match, `${target}: links into the repository go to /blob/main/<file> or /tree/main/<folder>`).not.toBe(
