@@ -77,6 +77,11 @@ describe('the packed tarballs', () => {
     }
   });
 
+  it('cannot be made with a plain npm pack, which would keep the workspace: ranges', async () => {
+    const npmPack = run('npm', ['pack', '--dry-run'], { cwd: path.join(root, 'packages/commons') });
+    await expect(npmPack).rejects.toThrow(/Pack and publish @kinesis-kit packages with pnpm/);
+  });
+
   it('ship dist, src, README, LICENSE and NOTICE, and no tests, build info or test-only modules', () => {
     for (const { manifest, files } of packed) {
       for (const file of ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'dist/esm/index.js', 'dist/cjs/index.js'])
