@@ -1,5 +1,15 @@
 // The public surface of @kinesis-kit/commons: small shared pieces, no AWS calls.
 
+export type { Failure } from './awsErrors.js';
+export {
+  classifyAwsError,
+  classifyEntryError,
+  errorName,
+  FailureKind,
+  isAwsError,
+  isRetriableAwsError,
+} from './awsErrors.js';
+
 export type { BackoffOptions } from './backoff.js';
 export { backoffDelay, DEFAULT_BACKOFF_OPTIONS } from './backoff.js';
 export type { Clock, TimerHandle } from './clock.js';

@@ -1,5 +1,6 @@
 // The public surface of @kinesis-kit/consumer.
 
+export { isRetriableAwsError } from '@kinesis-kit/commons';
 // --- lease layer (docs/leases.md) ---
 export {
   ConsumerError,
@@ -7,8 +8,9 @@ export {
   LeaseTableError,
   LeaseTableMismatchError,
   ShardSyncError,
+  StartingPositionError,
+  StreamMismatchError,
 } from './errors.js';
-export { isRetriableAwsError } from './lease/awsErrors.js';
 export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';
 export { newLease } from './lease/Lease.js';

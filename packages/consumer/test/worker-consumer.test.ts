@@ -2,7 +2,12 @@
 // faults injected into real clients (GetRecords throttling, expired iterators, DynamoDB throttling), a throwing
 // processor, and stop() during its retries.
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { DynamoDBLeaseTable, KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-kit/consumer';
+import {
+  DynamoDBLeaseTable,
+  KinesisConsumer,
+  type KinesisConsumerOptions,
+  LeaseLostError,
+} from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -282,13 +287,16 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     expect(seen[1]).toEqual({ pending: undefined, checkpoint: last });
   });
 
-  it('stopTimeoutMs: stop() resolves although a processor hangs, and leaves that lease to expire (not released)', async () => {
+  it('stopTimeoutMs: stop() resolves although a processor hangs, and hands its lease over anyway (its checkpoints then fail)', async () => {
     // Prepare
     const stream = `hang-${++counter}`;
     const app = `app-hang-${counter}`;
     await aws.kinesis.createStream(stream, 1);
     await putNumbered(aws.kinesis.kinesisClient, stream, 0, 3);
     let entered = false;
+    let signalled = false;
+    let lateCheckpoint: Promise<void> | undefined;
+    let release: () => void = () => {};
     const c = new KinesisConsumer({
       streamName: stream,
       applicationName: app,
@@ -297,9 +305,18 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
       dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
       initialPosition: 'TRIM_HORIZON',
       stopTimeoutMs: 500,
-      eachBatch: () => {
+      eachBatch: ({ signal, checkpointer }) => {
         entered = true;
-        return new Promise<void>(() => {}); // never settles
+        signal.addEventListener('abort', () => {
+          signalled = true;
+        });
+        // Ignores the signal until the test lets it go, then checkpoints: too late, the lease is gone.
+        return new Promise<void>((resolve) => {
+          release = () => {
+            lateCheckpoint = checkpointer.checkpoint();
+            resolve();
+          };
+        });
       },
     });
     consumers.push(c);
@@ -308,10 +325,49 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     // Act
     const before = Date.now();
     await c.stop();
-    // Assess
-    expect(Date.now() - before).toBeLessThan(2_000);
+    const took = Date.now() - before;
+    release();
+    // Assess: bounded (500 ms plus the final lease writes, with room for a busy machine), told, and handed over.
+    expect(took).toBeLessThan(500 + 5_000);
+    expect(signalled).toBe(true);
     const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
     const [lease] = await table.listLeases();
-    expect(lease?.leaseOwner).toBe('hanger');
+    expect(lease?.leaseOwner).toBeUndefined();
+    await expect(lateCheckpoint).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await table.listLeases())[0]?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
+  });
+
+  it('lease-layer events reach on(): shard sync, leases taken, handoffs, and lease-table failures as consumer.error', async () => {
+    // Prepare
+    const stream = `events-${++counter}`;
+    const app = `app-events-${counter}`;
+    await aws.kinesis.createStream(stream, 2);
+    const seen: string[] = [];
+    const listen = (c: KinesisConsumer, w: string) => {
+      c.on('consumer.shard_sync', ({ created }) => seen.push(`${w} sync ${created.length}`));
+      c.on('consumer.leases_taken', ({ shardIds }) => seen.push(`${w} took ${shardIds.length}`));
+      c.on('consumer.lease_handoff', ({ outcome }) => seen.push(`${w} ${outcome}`));
+      c.on('consumer.error', ({ context }) => seen.push(`${w} error ${context}`));
+    };
+    const dynamoDbClient = aws.dynamoDb.createDynamoDbClient({ maxAttempts: 1 });
+    const first = consumer(stream, app, 'e1', [], { dynamoDbClient });
+    listen(first, 'e1');
+    await first.start();
+    const second = consumer(stream, app, 'e2', []);
+    listen(second, 'e2');
+    await second.start();
+    await until(() => seen.includes('e2 took 1'), 20_000, 'e2 taking its share');
+
+    // Act: e1's table scans fail for a while; then e1 stops and hands its lease to e2.
+    const faults = withFaults(dynamoDbClient, [{ commands: ['Scan'], fault: 'throttle', times: 2 }]);
+    await until(() => seen.includes('e1 error take'), 20_000, 'a failed taking cycle reported');
+    faults.remove();
+    await first.stop();
+    await until(() => seen.filter((s) => s.startsWith('e2 took')).length >= 2, 20_000, 'e2 taking the handed lease');
+
+    // Assess
+    expect(seen).toContain('e1 sync 2');
+    expect(seen).toContain('e1 took 2');
+    expect(seen.filter((s) => s === 'e1 transferred' || s === 'e1 released')).toHaveLength(1);
   });
 });

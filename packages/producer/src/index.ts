@@ -1,4 +1,11 @@
 // The public surface of @kinesis-kit/producer.
+
+export type { Failure } from '@kinesis-kit/commons';
+export {
+  classifyAwsError as classifyRequestError,
+  classifyEntryError,
+  FailureKind,
+} from '@kinesis-kit/commons';
 export {
   ProducerClosedError,
   PutRecordError,
@@ -15,7 +22,5 @@ export type { ProducerMetricsSnapshot, StatSnapshot } from './metrics.js';
 export type { ProducerOptions, ResolvedProducerOptions } from './options.js';
 export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions } from './options.js';
 export type { PutOutcome } from './PutBatch.js';
-export type { Failure } from './retrier/classifyFailure.js';
-export { classifyEntryError, classifyRequestError, FailureKind } from './retrier/classifyFailure.js';
 export type { Attempt, ProducerRecord, PutResult } from './types.js';
 export { validateRecord } from './validation/validateRecord.js';

@@ -6,7 +6,7 @@ import {
   type KinesisClient,
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
-import { backoffDelay, type Clock, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import { backoffDelay, type Clock, errorName, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
 import { StreamConsumerRegistrationError } from '../errors.js';
 
 /** Where a stream consumer lives, and how to reach it. */
@@ -146,12 +146,6 @@ async function describe(
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
     throw error;
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
-    ? error.name
-    : undefined;
 }
 
 function isServerError(error: unknown): boolean {

@@ -1,6 +1,6 @@
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { type AggregationFormatError, deaggregateAll, type HashKeyRange } from '@kinesis-kit/aggregation';
-import { comparePosition } from './compareSequenceNumber.js';
+import { compareExtendedSequenceNumbers } from '../sequence/ExtendedSequenceNumber.js';
 import type { ConsumerRecord } from './RecordsFetcher.js';
 
 /**
@@ -15,6 +15,7 @@ export function toConsumerRecords(
 ): { records: ConsumerRecord[]; discardedByHashKeyRange: number; formatErrors: AggregationFormatError[] } {
   const result = deaggregateAll(sdkRecords, hashKeyRange === undefined ? undefined : { hashKeyRange });
   let records = result.records;
-  if (skipUpTo !== undefined) records = records.filter((record) => comparePosition(record, skipUpTo) > 0);
+  if (skipUpTo !== undefined)
+    records = records.filter((record) => compareExtendedSequenceNumbers(record, skipUpTo) > 0);
   return { records, discardedByHashKeyRange: result.discardedByHashKeyRange, formatErrors: result.formatErrors };
 }

@@ -1,11 +1,13 @@
 import type { RecordCheckpointer } from '../checkpoint/RecordCheckpointer.js';
 import type { ConsumerRecord } from '../fetch/RecordsFetcher.js';
+import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 
-/** A Kinesis position: a sequence number and, inside a KPL aggregate, the user record's index (else 0). */
-export interface Position {
-  sequenceNumber: string;
-  subSequenceNumber: number;
-}
+/**
+ * A Kinesis position: a sequence number and, inside a KPL aggregate, the user record's index (else 0); or a sentinel
+ * (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`, `SHARD_END`) in `sequenceNumber`. The same type as the lease layer's
+ * {@link ExtendedSequenceNumber} (one definition: `sequence/ExtendedSequenceNumber.ts`).
+ */
+export type Position = ExtendedSequenceNumber;
 
 /** Input of {@link RecordProcessor.initialize}. */
 export interface InitializeInput {
@@ -23,6 +25,13 @@ export interface ProcessRecordsInput {
   checkpointer: RecordCheckpointer;
   /** How far the read position is behind the tip of the shard, as GetRecords reports it. */
   millisBehindLatest: number | undefined;
+  /**
+   * Aborted when the worker stops (`stop()`) or loses the lease while this batch is being processed. Returning
+   * means "the whole batch is processed". To stop in the middle instead, checkpoint the last record you processed
+   * (`checkpointer.checkpoint(record)`) and throw (e.g. `signal.throwIfAborted()`): the rest is delivered again to
+   * the next owner. Ignoring it is fine too: the worker waits for the call, up to `stopTimeoutMs`.
+   */
+  signal: AbortSignal;
 }
 
 /** Input of {@link RecordProcessor.leaseLost}. No checkpointer: the lease belongs to another worker now. */

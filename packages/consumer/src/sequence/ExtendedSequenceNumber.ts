@@ -20,10 +20,10 @@ const SENTINELS: ReadonlySet<string> = new Set(Object.values(SentinelCheckpoint)
 const DIGITS = /^\d+$/;
 
 // Sentinels before every real sequence number, in the KCL's order; SHARD_END after all of them.
-const SENTINEL_RANK: Readonly<Record<string, bigint>> = {
-  AT_TIMESTAMP: -3n,
-  TRIM_HORIZON: -2n,
-  LATEST: -1n,
+const SENTINEL_RANK: Readonly<Record<string, number>> = {
+  AT_TIMESTAMP: -3,
+  TRIM_HORIZON: -2,
+  LATEST: -1,
 };
 
 /** Builds a position; `subSequenceNumber` defaults to 0. */
@@ -55,26 +55,43 @@ export function isValidExtendedSequenceNumber(position: ExtendedSequenceNumber):
   );
 }
 
+/** True when `value` is a Kinesis sequence number (digits only), not a sentinel such as `TRIM_HORIZON`. */
+export function isSequenceNumber(value: string): boolean {
+  return DIGITS.test(value);
+}
+
+/**
+ * Compares two Kinesis sequence numbers (decimal strings without leading zeros, often beyond 2^53) numerically
+ * without BigInt: a longer string is a larger number; equal lengths compare as strings. Negative, zero or positive.
+ */
+export function compareSequenceNumber(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Orders positions as the KCL does: `SHARD_END` is greatest; `AT_TIMESTAMP` < `TRIM_HORIZON` < `LATEST` < every
- * sequence number; sequence numbers compare numerically (they exceed 2^53), then by sub-sequence number.
+ * sequence number; sequence numbers compare numerically, then by sub-sequence number. Returns -1, 0 or 1.
  * Throws `TypeError` for a value that is neither digits nor a sentinel.
  */
 export function compareExtendedSequenceNumbers(a: ExtendedSequenceNumber, b: ExtendedSequenceNumber): number {
   const aEnd = a.sequenceNumber === SentinelCheckpoint.SHARD_END;
   const bEnd = b.sequenceNumber === SentinelCheckpoint.SHARD_END;
   if (aEnd || bEnd) return aEnd === bEnd ? 0 : aEnd ? 1 : -1;
-  const av = rank(a.sequenceNumber);
-  const bv = rank(b.sequenceNumber);
+  const av = SENTINEL_RANK[a.sequenceNumber] ?? checkDigits(a.sequenceNumber);
+  const bv = SENTINEL_RANK[b.sequenceNumber] ?? checkDigits(b.sequenceNumber);
   if (av !== bv) return av < bv ? -1 : 1;
+  if (av === 0) {
+    const bySequence = compareSequenceNumber(a.sequenceNumber, b.sequenceNumber);
+    if (bySequence !== 0) return Math.sign(bySequence);
+  }
   return Math.sign(a.subSequenceNumber - b.subSequenceNumber);
 }
 
-function rank(sequenceNumber: string): bigint {
-  const sentinel = SENTINEL_RANK[sequenceNumber];
-  if (sentinel !== undefined) return sentinel;
+/** 0 (the rank of every real sequence number) for digits; throws for anything else. */
+function checkDigits(sequenceNumber: string): number {
   if (!DIGITS.test(sequenceNumber)) {
     throw new TypeError(`Expected a sequence number or a sentinel checkpoint, got ${JSON.stringify(sequenceNumber)}`);
   }
-  return BigInt(sequenceNumber);
+  return 0;
 }

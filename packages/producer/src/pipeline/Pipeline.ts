@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { classifyAwsError, FailureKind, type Logger, type TypedEmitter } from '@kinesis-kit/commons';
 import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
@@ -11,7 +11,6 @@ import type { ProducerMetrics } from '../metrics.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { PendingRecord } from '../outcome.js';
 import { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
-import { classifyRequestError, FailureKind } from '../retrier/classifyFailure.js';
 import { Retrier } from '../retrier/Retrier.js';
 import { Sender } from '../sender/Sender.js';
 import { ShardMap } from '../shardMap/ShardMap.js';
@@ -246,7 +245,7 @@ export class Pipeline {
       this.#loader.armRefreshTimer();
       return;
     }
-    const failure = classifyRequestError(error);
+    const failure = classifyAwsError(error);
     const now = this.#options.clock.now();
     const parked = this.#parked;
     this.#parked = [];

@@ -1,5 +1,12 @@
 import type { PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
-import { backoffDelay, type Clock, type TypedEmitter } from '@kinesis-kit/commons';
+import {
+  backoffDelay,
+  type Clock,
+  classifyEntryError,
+  type Failure,
+  FailureKind,
+  type TypedEmitter,
+} from '@kinesis-kit/commons';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
@@ -7,7 +14,6 @@ import type { ProducerMetrics } from '../metrics.js';
 import type { PendingRecord } from '../outcome.js';
 import type { SendOutcome } from '../sender/Sender.js';
 import type { Attempt, PutResult } from '../types.js';
-import { classifyEntryError, type Failure, FailureKind } from './classifyFailure.js';
 
 /** How the retrier settles user records and hands records back to the pipeline. */
 export interface RetrierHooks {

@@ -4,9 +4,8 @@ import {
   type PutRecordsRequestEntry,
   type PutRecordsResultEntry,
 } from '@aws-sdk/client-kinesis';
-import type { Clock } from '@kinesis-kit/commons';
+import { type Clock, classifyAwsError, type Failure } from '@kinesis-kit/commons';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
-import { classifyRequestError, type Failure } from '../retrier/classifyFailure.js';
 
 /** What one PutRecords call came back with. */
 export interface SendOutcome {
@@ -58,7 +57,8 @@ export class Sender {
         ? { StreamARN: streamArn, Records: entries }
         : { StreamName: streamName, Records: entries },
     );
-    const startedAt = clock.now();
+    const startedAt = Date.now(); // wall time: reported in each Attempt
+    const sentAt = clock.now(); // monotonic: the duration
     const controller = new AbortController();
     let timer: { cancel(): void } | undefined;
     try {
@@ -74,15 +74,18 @@ export class Sender {
       const output = await Promise.race([client.send(command, { abortSignal: controller.signal }), timeout]);
       const results = output.Records ?? [];
       if (results.length !== records.length) {
-        throw new Error(`PutRecords returned ${results.length} results for ${records.length} records`);
+        // A malformed answer from the service side: retriable, like a 5xx.
+        throw Object.assign(new Error(`PutRecords returned ${results.length} results for ${records.length} records`), {
+          $fault: 'server',
+        });
       }
-      return { startedAt, durationMs: clock.now() - startedAt, entries: results, failure: undefined, error: undefined };
+      return { startedAt, durationMs: clock.now() - sentAt, entries: results, failure: undefined, error: undefined };
     } catch (error) {
       return {
         startedAt,
-        durationMs: clock.now() - startedAt,
+        durationMs: clock.now() - sentAt,
         entries: undefined,
-        failure: classifyRequestError(error),
+        failure: classifyAwsError(error),
         error,
       };
     } finally {
