@@ -7,6 +7,7 @@ import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
 import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
+import { PrefetchBudget } from './fetch/PrefetchBudget.js';
 import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
@@ -129,6 +130,7 @@ export class KinesisConsumer {
     this.#forwardLeaseEvents(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
+    const prefetchBudget = new PrefetchBudget(o.maxPrefetchedBytes);
     const pollingFetcherFactory: RecordsFetcherFactory = (start) =>
       new PollingFetcher(start, {
         kinesisClient,
@@ -139,12 +141,15 @@ export class KinesisConsumer {
         minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
         retryBaseDelayMs: o.fetchRetryBaseDelayMs,
         retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        prefetchBudget,
         logger: o.logger,
         clock: o.clock,
         events: this.#events,
       });
     const fetcherFactory =
-      o.retrieval === 'polling' ? pollingFetcherFactory : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient);
+      o.retrieval === 'polling'
+        ? pollingFetcherFactory
+        : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget);
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#processorFactory();
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -185,6 +190,7 @@ export class KinesisConsumer {
   async #fanOutFetcherFactory(
     retrieval: ResolvedFanOutRetrieval,
     kinesisClient: KinesisClient,
+    prefetchBudget: PrefetchBudget,
   ): Promise<RecordsFetcherFactory> {
     const o = this.#o;
     try {
@@ -195,6 +201,7 @@ export class KinesisConsumer {
         streamArn: o.streamArn,
         retryBaseDelayMs: o.fetchRetryBaseDelayMs,
         retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        prefetchBudget,
         logger: o.logger,
         clock: o.clock,
         events: this.#events,

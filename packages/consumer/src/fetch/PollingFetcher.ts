@@ -11,6 +11,7 @@ import { FetcherClosedError, StartingPositionError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
 import { isSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 import { BatchHandoff } from './BatchHandoff.js';
+import { PrefetchAccount, type PrefetchBudget, recordBytes } from './PrefetchBudget.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from './RecordsFetcher.js';
 import { isFutureTimestamp, ResumePoint } from './ResumePoint.js';
 import { toConsumerRecords } from './toConsumerRecords.js';
@@ -28,6 +29,8 @@ export interface PollingFetcherOptions {
   minGetRecordsIntervalMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The worker-wide bound on fetched, unprocessed record bytes (none: unbounded). */
+  prefetchBudget?: PrefetchBudget | undefined;
   logger: Logger;
   clock: Clock;
   events: TypedEmitter<ConsumerEvents>;
@@ -50,6 +53,7 @@ export class PollingFetcher implements RecordsFetcher {
   #iterator: string | undefined;
   /** Where a fresh iterator starts. */
   readonly #resume: ResumePoint;
+  readonly #prefetch: PrefetchAccount;
   /** Until a record past it is seen, user records at or before this checkpoint are dropped (AT_SEQUENCE_NUMBER). */
   #skipUpTo: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   #lastCallStartedAt = Number.NEGATIVE_INFINITY;
@@ -62,15 +66,21 @@ export class PollingFetcher implements RecordsFetcher {
     this.#logger = options.logger.child({ component: 'PollingFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
     this.#resume = new ResumePoint(start);
+    this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     void this.#loop();
   }
 
   next(): Promise<FetchResult> {
-    return this.#handoff.next();
+    this.#prefetch.nextRequested();
+    return this.#handoff.next().then((result) => {
+      this.#prefetch.taken();
+      return result;
+    });
   }
 
   close(): void {
     if (!this.#handoff.close()) return;
+    this.#prefetch.close();
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
   }
 
@@ -79,6 +89,7 @@ export class PollingFetcher implements RecordsFetcher {
     while (!this.#handoff.closed) {
       try {
         if (this.#iterator === undefined) this.#iterator = await this.#getIterator();
+        await this.#prefetch.beforeRead(this.#abort.signal);
         await this.#pace();
         if (this.#handoff.closed) return;
         const command = new GetRecordsCommand({
@@ -92,8 +103,10 @@ export class PollingFetcher implements RecordsFetcher {
         // gap between call starts below the paced one.
         this.#lastCallStartedAt = this.#options.clock.now();
         const output = await kinesisClient.send(command, sendOptions);
+        if (this.#handoff.closed) return;
         attempt = 0;
         const result = this.#toResult(output);
+        this.#prefetch.fetched(recordBytes(output.Records ?? []));
         this.#iterator = output.NextShardIterator ?? undefined;
         this.#lastWasIdle = result.records.length === 0 && !(result.millisBehindLatest ?? 0);
         if (result.shardEnded) this.#handoff.markEnded();

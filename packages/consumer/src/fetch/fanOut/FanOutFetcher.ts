@@ -14,6 +14,7 @@ import { FetcherClosedError, StartingPositionError, SubscriptionStalledError } f
 import type { ConsumerEvents } from '../../events.js';
 import { isSequenceNumber } from '../../sequence/ExtendedSequenceNumber.js';
 import { BatchHandoff } from '../BatchHandoff.js';
+import { PrefetchAccount, type PrefetchBudget, recordBytes } from '../PrefetchBudget.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from '../RecordsFetcher.js';
 import { type IteratorPosition, isFutureTimestamp, ResumePoint } from '../ResumePoint.js';
 import { toConsumerRecords } from '../toConsumerRecords.js';
@@ -33,6 +34,8 @@ export interface FanOutFetcherOptions {
   shardEndCheckIntervalMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The worker-wide bound on fetched, unprocessed record bytes (none: unbounded). */
+  prefetchBudget?: PrefetchBudget | undefined;
   logger: Logger;
   clock: Clock;
   events: TypedEmitter<ConsumerEvents>;
@@ -76,6 +79,7 @@ export class FanOutFetcher implements RecordsFetcher {
   readonly #abort = new AbortController();
   /** Where a resubscription continues: after the last continuation sequence number seen, else the lease's start. */
   readonly #resume: ResumePoint;
+  readonly #prefetch: PrefetchAccount;
   #skipUpTo: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   #lastShardEndCheckAt: number;
   /** Consecutive failed subscriptions (backoff). */
@@ -90,16 +94,22 @@ export class FanOutFetcher implements RecordsFetcher {
     this.#logger = options.logger.child({ component: 'FanOutFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
     this.#resume = new ResumePoint(start);
+    this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     this.#lastShardEndCheckAt = options.clock.now();
     void this.#loop();
   }
 
   next(): Promise<FetchResult> {
-    return this.#handoff.next();
+    this.#prefetch.nextRequested();
+    return this.#handoff.next().then((result) => {
+      this.#prefetch.taken();
+      return result;
+    });
   }
 
   close(): void {
     if (!this.#handoff.close()) return;
+    this.#prefetch.close();
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
   }
 
@@ -166,6 +176,7 @@ export class FanOutFetcher implements RecordsFetcher {
   /** Reads events one at a time, each only after the previous batch was taken. Returns when the stream ends. */
   async #consume(iterator: EventIterator, subscription: AbortController): Promise<void> {
     while (!this.#handoff.closed) {
+      await this.#prefetch.beforeRead(subscription.signal);
       const step = await this.#withinHeartbeat(iterator.next(), subscription);
       if (step.done) return;
       // Events flowing: a failure from here on starts the backoff afresh.
@@ -178,6 +189,7 @@ export class FanOutFetcher implements RecordsFetcher {
       }
       const result = await this.#toResult(event, subscription.signal);
       if (this.#handoff.closed) return;
+      this.#prefetch.fetched(recordBytes(event.Records ?? []));
       if (result.shardEnded) this.#handoff.markEnded();
       this.#o.events.emitLazy('consumer.lag', () => ({
         shardId: this.#start.shardId,
