@@ -117,7 +117,7 @@ describe('the packed tarballs', () => {
         ),
       ),
     );
-  });
+  }, 120_000);
 });
 
 describe('a fresh ESM app (npm install of the tarballs)', () => {
