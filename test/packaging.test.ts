@@ -23,10 +23,10 @@ let cjsApp = '';
 let aws: LocalAws | undefined;
 const timings: Record<string, number> = {};
 
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
-    return await work();
+    return await step();
   } finally {
     timings[label] = Math.round(performance.now() - started);
   }
