@@ -117,7 +117,7 @@ export function generateScenario(seed: number, overrides: ScenarioOverrides = {}
     maxDrift: 0.001,
     faultPhaseMs,
     quietMaxMs: 20_000,
-    stopBoundMs: 15_000,
+    stopBoundMs: 10_000,
     slots,
     actions,
     putsPerSecond: rng.range(8, 20),

@@ -8,8 +8,8 @@ import { fmt, Rule, type Violation } from '../Violation.js';
  * Zero loss and liveness. Every owed record (see owed.ts) must have been processed successfully at least once by
  * the end of the quiet period — except the records a `skip` policy skipped on purpose: with `eachRecord`, the
  * record whose handler threw; with a batch handler or a processor, the batch it threw on. A record missing while
- * a later record of its shard was processed (or the shard finished) was skipped over: lost (`no-loss`). One
- * missing with nothing after it processed is stuck: the shard stopped progressing (`liveness`).
+ * a later record of its shard was processed, a LATEST iterator was served past it, or the shard finished, was skipped
+ * over: lost (`no-loss`). One missing with nothing past it is stuck: the shard stopped progressing (`liveness`).
  */
 export function checkNoLoss(log: RunLog): Violation[] {
   const processed = new Set<string>();
@@ -31,6 +31,12 @@ export function checkNoLoss(log: RunLog): Violation[] {
   for (const r of log.acked)
     if (processed.has(key(r))) furthest.set(r.shardId, Math.max(furthest.get(r.shardId) ?? -1, r.index));
   const finished = new Set(log.writes.filter((w) => w.after?.checkpoint === 'SHARD_END').map((w) => w.key));
+  // A reader that started over at LATEST beyond a record skipped it, as much as a later record processed. (Other
+  // iterators past it may just be the fetcher reading ahead of a processor that is stuck on it.)
+  const furthestIterator = new Map<string, number>();
+  for (const it of log.iterators)
+    if (it.type === 'LATEST')
+      furthestIterator.set(it.shardId, Math.max(furthestIterator.get(it.shardId) ?? -1, it.index));
   const byShard = new Map<string, { lost: AckedRecord[]; stuck: AckedRecord[] }>();
   for (const r of missing) {
     let entry = byShard.get(r.shardId);
@@ -38,7 +44,10 @@ export function checkNoLoss(log: RunLog): Violation[] {
       entry = { lost: [], stuck: [] };
       byShard.set(r.shardId, entry);
     }
-    const passed = finished.has(r.shardId) || (furthest.get(r.shardId) ?? -1) > r.index;
+    const passed =
+      finished.has(r.shardId) ||
+      (furthest.get(r.shardId) ?? -1) > r.index ||
+      (furthestIterator.get(r.shardId) ?? -1) > r.index;
     (passed ? entry.lost : entry.stuck).push(r);
   }
   const violations: Violation[] = [];
@@ -50,7 +59,7 @@ export function checkNoLoss(log: RunLog): Violation[] {
         rule: Rule.NO_LOSS,
         shardId,
         t: passedAt(log, shardId, first),
-        text: `${lost.length} acknowledged records of ${shardId} were never processed although later records of the shard were${finished.has(shardId) ? ' (it reached SHARD_END)' : ''}: e.g. n=${lost.slice(0, 4).map((r) => r.n)} (record #${first.index}, stored at ${fmt.t(first.at)})${latestGap(log, shardId, first, debts.get(shardId)?.from === 'index')}`,
+        text: `${lost.length} acknowledged records of ${shardId} were never processed although the shard's processing moved past them${finished.has(shardId) ? ' (it reached SHARD_END)' : ''}: e.g. n=${lost.slice(0, 4).map((r) => r.n)} (record #${first.index}, stored at ${fmt.t(first.at)})${latestGap(log, shardId, first, debts.get(shardId)?.from === 'index')}`,
       });
     }
     if (stuck.length > 0) {
