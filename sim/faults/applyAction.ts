@@ -100,5 +100,5 @@ function apply(action: Action, ctx: ActionContext): string {
 function describeWorker(worker: SimWorker): string {
   const p = worker.plan;
   const timeout = p.stopTimeoutMs === undefined ? '' : `, stopTimeoutMs ${p.stopTimeoutMs}`;
-  return `${p.id} (${p.variant}, ${p.onProcessorError}, maxConcurrentBatches ${p.maxConcurrentBatches}${timeout})`;
+  return `${p.id} (${p.retrieval}, ${p.variant}, ${p.onProcessorError}, maxConcurrentBatches ${p.maxConcurrentBatches}${timeout})`;
 }

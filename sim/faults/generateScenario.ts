@@ -13,6 +13,8 @@ export interface ScenarioOverrides {
 }
 
 const FAULT_PHASE_MS = 10_000;
+/** Share of worker slots reading through enhanced fan-out (SubscribeToShard) rather than polling. */
+const FAN_OUT_SHARE = 0.25;
 
 /** The scenario of a seed: the profile (unless pinned), the fleet, and every timed action. Pure. */
 export function generateScenario(seed: number, overrides: ScenarioOverrides = {}): Scenario {
@@ -103,7 +105,7 @@ export function generateScenario(seed: number, overrides: ScenarioOverrides = {}
       kind: 'kinesisThrottle',
       ms: rng.range(800, 3_000),
       p: 1,
-      ops: ['GetRecords'],
+      ops: ['GetRecords', 'SubscribeToShard'],
     });
   }
   actions.sort((a, b) => a.at - b.at);
@@ -155,11 +157,16 @@ function slotPlan(rng: Random, profile: ScenarioProfile): SlotPlan {
     everyRecords: (variant === 'eachRecord' || variant === 'eachBatch') && rng.chance(0.3) ? rng.int(2, 20) : undefined,
     maxConcurrentBatches: rng.weighted(profile.maxConcurrentBatches),
     stopTimeoutMs: rng.chance(profile.stopTimeoutShare) ? rng.int(2_000, 8_000) : undefined,
+    retrieval: rng.chance(FAN_OUT_SHARE) ? 'fanout' : 'polling',
   };
 }
 
 function throttledOps(rng: Random): string[] {
-  return rng.pick([['GetRecords'], ['GetShardIterator'], ['GetRecords', 'GetShardIterator']]);
+  return rng.pick([
+    ['GetRecords', 'SubscribeToShard'],
+    ['GetShardIterator'],
+    ['GetRecords', 'GetShardIterator', 'SubscribeToShard'],
+  ]);
 }
 
 function troubleRates(rng: Random, profile: ScenarioProfile): ProcessorFaultRates {

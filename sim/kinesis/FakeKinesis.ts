@@ -13,12 +13,17 @@ import {
   type ListShardsCommandInput,
   type ListShardsCommandOutput,
   type Shard,
+  SubscribeToShardCommand,
+  type SubscribeToShardCommandInput,
+  type SubscribeToShardCommandOutput,
 } from '@aws-sdk/client-kinesis';
 import { type CallContext, HarnessError, type SimService, timeoutError } from '../network/callFate.js';
-import { SIM_EPOCH_MS, type World } from '../world/World.js';
+import type { World } from '../world/World.js';
 import { kinesisErrors } from './kinesisErrors.js';
 import { ITERATOR_LIFETIME_MS, ShardIterators } from './ShardIterators.js';
-import { compareSeq, type SimShard, SimStream } from './SimStream.js';
+import type { SimShard, SimStream } from './SimStream.js';
+import { Subscription } from './Subscription.js';
+import { childShardsOf, millisBehind, sdkRecords, startIndex } from './shardReads.js';
 
 /** A GetShardIterator the service answered: where it pointed (the LATEST rule of the checker needs it). */
 export interface IteratorServed {
@@ -35,6 +40,8 @@ const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
 /** GetRecords calls per shard per second before the service throttles (AWS: 5). */
 const GET_RECORDS_PER_SHARD_PER_SECOND = 5;
 const LIST_SHARDS_TOKEN_LIFETIME_MS = 300_000;
+/** A second SubscribeToShard of the same consumer and shard this soon after the first is refused (AWS: 5 s). */
+const RESUBSCRIBE_GUARD_MS = 5_000;
 
 const KNOWN_LIST_SHARDS_FIELDS = new Set(['StreamName', 'StreamARN', 'NextToken', 'MaxResults', 'ShardFilter']);
 const KNOWN_ITERATOR_FIELDS = new Set([
@@ -57,12 +64,16 @@ export class FakeKinesis implements SimService {
   readonly stream: SimStream;
   readonly iterators = new ShardIterators();
   readonly served: IteratorServed[] = [];
+  /** The one enhanced fan-out consumer registered on the stream (workers are given its ARN). */
+  readonly consumerArn: string;
+  readonly #subscriptions = new Map<string, Subscription>();
   readonly #world: World;
   readonly #recentReads = new Map<string, number[]>();
 
   constructor(stream: SimStream, world: World) {
     this.stream = stream;
     this.#world = world;
+    this.consumerArn = `${stream.arn}/consumer/sim-app:1`;
   }
 
   operationOf(command: object): string {
@@ -71,6 +82,7 @@ export class FakeKinesis implements SimService {
     if (command instanceof ListShardsCommand) return 'ListShards';
     if (command instanceof DescribeStreamSummaryCommand) return 'DescribeStreamSummary';
     if (command instanceof DescribeStreamCommand) return 'DescribeStream';
+    if (command instanceof SubscribeToShardCommand) return 'SubscribeToShard';
     throw new HarnessError(`FakeKinesis: unsupported command ${command.constructor.name}`);
   }
 
@@ -80,10 +92,12 @@ export class FakeKinesis implements SimService {
     if (command instanceof ListShardsCommand) return this.#listShards(command.input);
     if (command instanceof DescribeStreamSummaryCommand) return this.#describeSummary(command.input);
     if (command instanceof DescribeStreamCommand) return this.#describe(command.input);
+    if (command instanceof SubscribeToShardCommand) return this.#subscribe(command.input, call);
     throw new HarnessError(`FakeKinesis: unsupported command ${command.constructor.name}`);
   }
 
   throttlingError(op: string): Error {
+    if (op === 'SubscribeToShard') return kinesisErrors.limitExceeded(`${op}: rate exceeded (simulated)`);
     return kinesisErrors.throttled(`${op}: rate exceeded (simulated)`);
   }
 
@@ -158,7 +172,11 @@ export class FakeKinesis implements SimService {
     this.#checkStream(input);
     const shard = input.ShardId === undefined ? undefined : this.stream.shard(input.ShardId);
     if (shard === undefined) throw kinesisErrors.notFound(`Shard ${input.ShardId} not found`);
-    const index = this.#iteratorIndex(shard, input);
+    const index = startIndex(this.stream, shard, {
+      type: input.ShardIteratorType,
+      sequenceNumber: input.StartingSequenceNumber,
+      timestamp: input.Timestamp,
+    });
     this.served.push({
       t: this.#now(),
       o: this.#world.nextOrder(),
@@ -168,38 +186,6 @@ export class FakeKinesis implements SimService {
       index,
     });
     return { $metadata: {}, ShardIterator: this.iterators.issue(shard.id, index, this.#now()) };
-  }
-
-  #iteratorIndex(shard: SimShard, input: GetShardIteratorCommandInput): number {
-    const records = shard.records;
-    switch (input.ShardIteratorType) {
-      case 'TRIM_HORIZON':
-        return 0;
-      case 'LATEST':
-        return records.length;
-      case 'AT_SEQUENCE_NUMBER':
-      case 'AFTER_SEQUENCE_NUMBER': {
-        const seq = input.StartingSequenceNumber;
-        if (seq === undefined || !/^\d+$/.test(seq))
-          throw kinesisErrors.invalidArgument(`StartingSequenceNumber ${seq} is not a sequence number`);
-        if (SimStream.shardNumOf(seq) !== shard.num || compareSeq(seq, shard.startingSeq) < 0)
-          throw kinesisErrors.invalidArgument(
-            `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.id} in stream ${this.stream.name} is invalid because it did not come from this stream`,
-          );
-        const after = input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER';
-        const i = records.findIndex((r) => (after ? compareSeq(r.seq, seq) > 0 : compareSeq(r.seq, seq) >= 0));
-        return i === -1 ? records.length : i;
-      }
-      case 'AT_TIMESTAMP': {
-        const at = input.Timestamp;
-        if (at === undefined) throw kinesisErrors.invalidArgument('Timestamp is required for AT_TIMESTAMP');
-        const ms = at instanceof Date ? at.getTime() : Number(at) * 1000;
-        const i = records.findIndex((r) => SIM_EPOCH_MS + r.arrivedAt >= ms);
-        return i === -1 ? records.length : i;
-      }
-      default:
-        throw kinesisErrors.invalidArgument(`ShardIteratorType ${input.ShardIteratorType} is not valid`);
-    }
   }
 
   #getRecords(input: GetRecordsCommandInput): GetRecordsCommandOutput {
@@ -228,32 +214,58 @@ export class FakeKinesis implements SimService {
       bytes += size;
       end++;
     }
-    // One fresh buffer per answer, as the SDK decodes one response body: the record data of a batch are views
-    // into it, which lets the delivery log tell batches apart even for `eachRecord` handlers.
-    const buffer = new Uint8Array(bytes);
-    let offset = 0;
-    const returned = records.slice(position.index, end).map((r) => {
-      buffer.set(r.data, offset);
-      const data = buffer.subarray(offset, offset + r.data.byteLength);
-      offset += r.data.byteLength;
-      return {
-        SequenceNumber: r.seq,
-        ApproximateArrivalTimestamp: new Date(SIM_EPOCH_MS + r.arrivedAt),
-        Data: data,
-        PartitionKey: r.partitionKey,
-        ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
-      };
-    });
+    const returned = sdkRecords(shard, position.index, end);
     const caughtUp = end >= records.length;
     const ended = caughtUp && shard.endingSeq !== undefined;
-    const millisBehindLatest = caughtUp ? 0 : Math.max(0, Math.round(now - records[end]!.arrivedAt));
+    const millisBehindLatest = millisBehind(shard, end, now);
     return {
       $metadata: {},
       Records: returned,
       MillisBehindLatest: millisBehindLatest,
       NextShardIterator: ended ? undefined : this.iterators.issue(shard.id, end, now),
-      ...(ended ? { ChildShards: this.#childShards(shard) } : {}),
+      ...(ended ? { ChildShards: childShardsOf(this.stream, shard) } : {}),
     };
+  }
+
+  /**
+   * Enhanced fan-out: an event stream from the starting position. A new subscription to the same shard within 5 s
+   * of the last one is refused (ResourceInUseException); later, it takes the shard over and the old stream fails.
+   */
+  #subscribe(input: SubscribeToShardCommandInput, call: CallContext): SubscribeToShardCommandOutput {
+    if (input.DryRun !== undefined || input.StreamId !== undefined)
+      throw new HarnessError('FakeKinesis: SubscribeToShard DryRun/StreamId are not modelled');
+    if (input.ConsumerARN !== this.consumerArn) throw kinesisErrors.notFound(`Consumer ${input.ConsumerARN} not found`);
+    const shard = input.ShardId === undefined ? undefined : this.stream.shard(input.ShardId);
+    if (shard === undefined) throw kinesisErrors.notFound(`Shard ${input.ShardId} not found`);
+    const now = this.#now();
+    const previous = this.#subscriptions.get(shard.id);
+    if (previous?.open === true && now - previous.startedAt < RESUBSCRIBE_GUARD_MS)
+      throw kinesisErrors.resourceInUse(`Another subscription to ${shard.id} is still active`);
+    previous?.takenOver();
+    const start = input.StartingPosition;
+    const index = startIndex(this.stream, shard, {
+      type: start?.Type,
+      sequenceNumber: start?.SequenceNumber,
+      timestamp: start?.Timestamp,
+    });
+    this.served.push({
+      t: now,
+      o: this.#world.nextOrder(),
+      worker: call.caller,
+      shardId: shard.id,
+      type: String(start?.Type),
+      index,
+    });
+    const subscription = new Subscription({
+      world: this.#world,
+      stream: this.stream,
+      shard,
+      index,
+      actor: call.actor,
+      signal: call.signal,
+    });
+    this.#subscriptions.set(shard.id, subscription);
+    return { $metadata: {}, EventStream: subscription };
   }
 
   #throttleReads(shardId: string, now: number): void {
@@ -266,19 +278,6 @@ export class FakeKinesis implements SimService {
     if (recent.length >= GET_RECORDS_PER_SHARD_PER_SECOND)
       throw kinesisErrors.throttled(`Rate exceeded for shard ${shardId} (5 GetRecords per second)`);
     recent.push(now);
-  }
-
-  #childShards(shard: SimShard): NonNullable<GetRecordsCommandOutput['ChildShards']> {
-    return this.stream.shards
-      .filter((s) => s.parentShardId === shard.id || s.adjacentParentShardId === shard.id)
-      .map((child) => ({
-        ShardId: child.id,
-        ParentShards: [child.parentShardId, child.adjacentParentShardId].filter((p): p is string => p !== undefined),
-        HashKeyRange: {
-          StartingHashKey: child.startingHashKey.toString(),
-          EndingHashKey: child.endingHashKey.toString(),
-        },
-      }));
   }
 
   #describeSummary(input: {

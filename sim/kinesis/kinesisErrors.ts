@@ -3,7 +3,9 @@ import {
   ExpiredNextTokenException,
   InternalFailureException,
   InvalidArgumentException,
+  LimitExceededException,
   ProvisionedThroughputExceededException,
+  ResourceInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
 
@@ -17,4 +19,7 @@ export const kinesisErrors = {
   notFound: (message: string) => new ResourceNotFoundException({ message, ...meta(400) }),
   invalidArgument: (message: string) => new InvalidArgumentException({ message, ...meta(400) }),
   internalFailure: (message: string) => new InternalFailureException({ message, ...meta(500) }),
+  resourceInUse: (message: string) => new ResourceInUseException({ message, ...meta(400) }),
+  /** SubscribeToShard's throttle. */
+  limitExceeded: (message: string) => new LimitExceededException({ message, ...meta(400) }),
 };

@@ -72,7 +72,7 @@ export class SimNetwork {
     }
     const fate = this.#faults.fate(actor.id, service.name, op, world.now);
     const latency = this.#faults.latencyMs(actor.id, service.name, op);
-    const call: CallContext = { caller: actor.id, op, answer: 'pending' };
+    const call: CallContext = { caller: actor.id, op, answer: 'pending', actor, signal };
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
         call.answer = 'error';

@@ -1,3 +1,5 @@
+import type { Actor } from '../world/EventQueue.js';
+
 /**
  * What happens to one call, decided when it is sent (by the fault schedule):
  * - `ok`: processed, answered after the latency;
@@ -25,6 +27,10 @@ export interface CallContext {
   readonly caller: string;
   readonly op: string;
   answer: CallAnswer;
+  /** The caller (a streaming answer, SubscribeToShard's events, reaches it as its own events). */
+  readonly actor?: Actor | undefined;
+  /** The caller's abort signal (a streaming answer ends when it fires). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A service behind the network: `handle` runs at the moment the request is processed, and may throw. */

@@ -21,6 +21,8 @@ export interface WorkerPlan {
   readonly everyRecords: number | undefined;
   readonly maxConcurrentBatches: number;
   readonly stopTimeoutMs: number | undefined;
+  /** Polling (GetRecords) or enhanced fan-out (SubscribeToShard). */
+  readonly retrieval: 'polling' | 'fanout';
   readonly skew: ClockSkew;
 }
 
@@ -100,6 +102,11 @@ export class SimWorker {
       onProcessorError: plan.onProcessorError,
       stopTimeoutMs: plan.stopTimeoutMs,
       leaseOptions: { takingIntervalMs: 500, maxTakingIntervalMs: 1_000, shardSyncIntervalMs: 5_000 },
+      // Fan-out with the consumer already registered (registration polls on real timers: a seam, see README).
+      retrieval:
+        plan.retrieval === 'polling'
+          ? 'polling'
+          : { type: 'fanout', consumerArn: env.kinesis.consumerArn, heartbeatTimeoutMs: 5_000 },
       ...processorOptions({
         worker: plan.id,
         variant: plan.variant,
