@@ -233,3 +233,42 @@ describe('FakeKinesis', () => {
     expect(BigInt(seqs[0]!)).toBeGreaterThan(2n ** 53n);
   });
 });
+
+describe('FakeKinesis SubscribeToShard', () => {
+  it('streams an event per second, ends a closed shard with ChildShards, refuses a second subscriber within 5 s', async () => {
+    const { SubscribeToShardCommand, ResourceInUseException } = await import('@aws-sdk/client-kinesis');
+    const world = new World();
+    const stream = new SimStream(1, new Random(5), 0);
+    const producer = new SimProducer(stream, new Random(6), 4);
+    producer.putPlain(0);
+    const fake = new FakeKinesis(stream, world);
+    const subscribe = () =>
+      fake.handle(
+        new SubscribeToShardCommand({
+          ConsumerARN: fake.consumerArn,
+          ShardId: 'shardId-000000000000',
+          StartingPosition: { Type: 'TRIM_HORIZON' },
+        }),
+        call(),
+      ) as {
+        EventStream: AsyncIterable<{
+          SubscribeToShardEvent?: { Records?: unknown[]; ChildShards?: unknown[]; ContinuationSequenceNumber?: string };
+        }>;
+      };
+    const events = subscribe().EventStream[Symbol.asyncIterator]();
+    expect(subscribe).toThrow(ResourceInUseException);
+    const first = events.next();
+    await world.runUntil(10);
+    expect((await first).value?.SubscribeToShardEvent?.Records).toHaveLength(1);
+    producer.putPlain(world.now);
+    stream.split(stream.shards[0]!, 1n << 127n, world.now);
+    const second = events.next();
+    await world.runUntil(500);
+    await world.runUntil(1_020);
+    const end = (await second).value?.SubscribeToShardEvent;
+    expect(end?.Records).toHaveLength(1);
+    expect(end?.ChildShards).toHaveLength(2);
+    expect(end?.ContinuationSequenceNumber).toBeUndefined();
+    expect((await events.next()).done).toBe(true);
+  });
+});
