@@ -16,14 +16,17 @@ export function traceLines(log: RunLog): TraceLine[] {
   const lines: TraceLine[] = [];
   for (const f of log.faults)
     lines.push({ t: f.t, o: f.o, shardId: undefined, worker: undefined, text: `FAULT ${f.text}` });
-  for (const e of log.workerEvents)
+  for (const e of log.workerEvents) {
+    // A committed checkpoint shows as its lease write (which also says when the writer never heard of it).
+    if (e.kind === 'checkpoint') continue;
     lines.push({
       t: e.t,
       o: e.o,
       shardId: e.shardId,
       worker: e.worker,
-      text: `${e.worker} ${e.kind}${e.shardId === undefined ? '' : ` ${fmt.shard(e.shardId)}`}${e.detail === undefined ? '' : ` ${e.kind === 'checkpoint' ? fmtCheckpoint(e.detail) : e.detail}`}`,
+      text: `${e.worker} ${e.kind}${e.shardId === undefined ? '' : ` ${fmt.shard(e.shardId)}`}${e.detail === undefined ? '' : ` ${e.detail}`}`,
     });
+  }
   for (const w of log.writes) {
     if (w.kind === 'renew') continue;
     const a = w.after;
@@ -78,11 +81,6 @@ export function traceLines(log: RunLog): TraceLine[] {
   return lines.sort((x, y) => x.t - y.t || x.o - y.o);
 }
 
-function fmtCheckpoint(detail: string): string {
-  const [seq, sub] = detail.split('/');
-  return fmt.pos({ seq: seq ?? '?', sub: Number(sub ?? 0) });
-}
-
 /** Lines about `shardId` (and the faults and lifecycle around them) in a window before `t`; at most `max`. */
 export function traceExcerpt(
   log: RunLog,
@@ -92,18 +90,23 @@ export function traceExcerpt(
   const t = around.t ?? log.endAt;
   const from = t - 10_000;
   const to = t + 2_000;
-  const relevant = traceLines(log).filter(
-    (l) =>
-      l.t >= from &&
-      l.t <= to &&
-      (around.shardId === undefined ||
-        l.shardId === around.shardId ||
-        (l.shardId === undefined &&
-          (l.worker === undefined || l.worker === around.worker || !l.text.includes('checkpoint')))),
-  );
+  const { shardId, worker } = around;
+  const relevant = traceLines(log).filter((l) => {
+    if (l.t < from || l.t > to) return false;
+    // About a shard: its lines, plus the faults and lifecycle lines (no shard) around them.
+    if (shardId !== undefined) return l.shardId === shardId || l.shardId === undefined;
+    // About a worker (a stop): its lease writes and lifecycle, and the faults that name it.
+    if (worker !== undefined)
+      return l.worker === worker ? !/ [▶·] /.test(l.text) : l.worker === undefined && mentions(l.text, worker);
+    return true;
+  });
   const chosen =
     relevant.length > max
       ? [...relevant.filter((l) => l.t <= t).slice(-(max - 8)), ...relevant.filter((l) => l.t > t).slice(0, 8)]
       : relevant;
   return chosen.map((l) => `${fmt.t(l.t).padStart(9)}  ${l.text}`);
+}
+
+function mentions(text: string, worker: string): boolean {
+  return text.split(/[\s(),]+/).includes(worker);
 }
