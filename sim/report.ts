@@ -23,7 +23,7 @@ export function describeFailure(result: SeedResult, options: SeedRunOptions, max
   const first = result.violations[0];
   if (first !== undefined) {
     out.push(
-      `  trace around the first (${first.shardId ?? 'all shards'}, up to ${first.t === undefined ? 'the end' : `${(first.t / 1000).toFixed(3)}s`}):`,
+      `  trace around the first (${first.shardId ?? (first.worker === undefined ? 'all shards' : `worker ${first.worker}`)}, up to ${first.t === undefined ? 'the end' : `${(first.t / 1000).toFixed(3)}s`}):`,
     );
     for (const line of traceExcerpt(result.log, first)) out.push(`    ${line}`);
   }
