@@ -210,6 +210,14 @@ export class LeaseCoordinator {
     return this.#renewer.isHeld(shardId, session);
   }
 
+  /**
+   * True while this worker's session of the lease (any, without `session`) has not ended, even past its local
+   * expiry while a renewal is on the way (see `LeaseRenewer.holdsSession`): fenced writes may still be queued.
+   */
+  holdsSession(shardId: string, session?: number): boolean {
+    return this.#renewer.holdsSession(shardId, session);
+  }
+
   /** A fresh, strongly consistent read of one lease (parents' `SHARD_END` check). */
   getLease(shardId: string): Promise<Lease | undefined> {
     return this.#o.leaseTable.getLease(shardId);
@@ -318,7 +326,7 @@ export class LeaseCoordinator {
    * No-op when not held (with `session`: not held in that session).
    */
   async releaseLease(shardId: string, options: FencedWriteOptions = {}): Promise<void> {
-    if (options.session !== undefined && !this.#renewer.isHeld(shardId, options.session)) return;
+    if (options.session !== undefined && !this.#renewer.holdsSession(shardId, options.session)) return;
     this.#doNotTake.add(shardId);
     await this.#release.release(shardId);
   }
