@@ -7,7 +7,7 @@ import {
   isValidExtendedSequenceNumber,
   SHARD_END,
 } from '../sequence/ExtendedSequenceNumber.js';
-import { createChildLeases } from '../shardSync/createChildLeases.js';
+import { type ChildLeases, createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
 import type { Lease } from './Lease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
@@ -295,14 +295,19 @@ export class LeaseCoordinator {
     childShards?: readonly ChildShardInfo[],
     options: FencedWriteOptions = {},
   ): Promise<void> {
-    // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns.
-    if (!this.#renewer.isHeld(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
+    // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns
+    // (past its local expiry with a renewal on the way, the session goes on: the SHARD_END write is fenced below).
+    if (!this.#renewer.holdsSession(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
     let childIds: string[] = [];
-    if (childShards !== undefined && childShards.length > 0) {
-      childIds = await this.#createChildLeases(childShards);
-    } else if (this.#o.shardSyncer !== undefined) {
+    let needSync = childShards === undefined || childShards.length === 0;
+    if (!needSync) {
+      const children = await this.#createChildLeases(childShards ?? []);
+      childIds = children.childShardIds;
+      needSync = children.deferred.length > 0;
+    }
+    if (needSync && this.#o.shardSyncer !== undefined) {
       await this.syncOnce();
-      childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
+      if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
     }
     await this.#renewer.write(
       shardId,
@@ -373,7 +378,7 @@ export class LeaseCoordinator {
     return result;
   }
 
-  async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
+  async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
     if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(childShards);
     return createChildLeases(this.#o.leaseTable, childShards);
   }
