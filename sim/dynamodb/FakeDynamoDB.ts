@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -27,7 +28,8 @@ const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 const OWNER = 'leaseOwner';
 
 const ALLOWED_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
-  Scan: new Set(['TableName', 'ExclusiveStartKey', 'Limit', 'ConsistentRead']),
+  Scan: new Set(['TableName', 'ExclusiveStartKey', 'Limit', 'ConsistentRead', 'Segment', 'TotalSegments']),
+  BatchGetItem: new Set(['RequestItems']),
   GetItem: new Set(['TableName', 'Key', 'ConsistentRead']),
   PutItem: new Set([
     'TableName',
@@ -87,6 +89,7 @@ export class FakeDynamoDB implements SimService {
 
   operationOf(command: object): string {
     if (command instanceof ScanCommand) return 'Scan';
+    if (command instanceof BatchGetItemCommand) return 'BatchGetItem';
     if (command instanceof GetItemCommand) return 'GetItem';
     if (command instanceof PutItemCommand) return 'PutItem';
     if (command instanceof UpdateItemCommand) return 'UpdateItem';
@@ -112,6 +115,8 @@ export class FakeDynamoDB implements SimService {
           return this.#scan(input);
         case 'GetItem':
           return this.#get(input);
+        case 'BatchGetItem':
+          return this.#batchGet(input);
         default:
           return this.#write(op, input, call);
       }
@@ -176,7 +181,14 @@ export class FakeDynamoDB implements SimService {
     const limit = input.Limit as number | undefined;
     // DynamoDB pages at 1 MB; our tables are tiny, so pages are cut at random sometimes to exercise pagination.
     const cap = limit ?? (this.#random.chance(0.3) ? this.#random.int(1, 4) : Number.POSITIVE_INFINITY);
-    const keys = this.store.keysInScanOrder();
+    const total = input.TotalSegments as number | undefined;
+    const segment = input.Segment as number | undefined;
+    if (
+      (total === undefined) !== (segment === undefined) ||
+      (total !== undefined && !(segment! >= 0 && segment! < total))
+    )
+      throw validation('Segment and TotalSegments must be given together, with 0 <= Segment < TotalSegments');
+    const keys = this.store.keysInScanOrder().filter((key) => total === undefined || segmentOf(key, total) === segment);
     const startKey = (input.ExclusiveStartKey as Item | undefined)?.[this.#keyName()]?.S;
     let i = startKey === undefined ? 0 : keys.indexOf(startKey) + 1;
     const items: Item[] = [];
@@ -200,6 +212,36 @@ export class FakeDynamoDB implements SimService {
     const key = this.#keyOf(input.Key as Item);
     const item = input.ConsistentRead === true ? this.store.current(key) : this.store.eventual(key, this.#world.now);
     return { $metadata: {}, ...(item === undefined ? {} : { Item: item }) };
+  }
+
+  /** Strongly consistent or not as asked; at random some keys come back unprocessed (as under throttling). */
+  #batchGet(input: Record<string, unknown>) {
+    const requests = input.RequestItems as Record<string, { Keys: Item[]; ConsistentRead?: boolean }>;
+    const names = Object.keys(requests);
+    if (names.length !== 1) throw new HarnessError('FakeDynamoDB: BatchGetItem on several tables is not modelled');
+    const name = names[0]!;
+    this.#requireTable(name);
+    const request = requests[name]!;
+    if (request.Keys.length === 0 || request.Keys.length > 100)
+      throw validation('Too many items requested for the BatchGetItem call');
+    const items: Item[] = [];
+    const unprocessed: Item[] = [];
+    for (const k of request.Keys) {
+      const key = this.#keyOf(k);
+      if (request.Keys.length > 1 && this.#random.chance(0.05)) {
+        unprocessed.push(k);
+        continue;
+      }
+      const item =
+        request.ConsistentRead === true ? this.store.current(key) : this.store.eventual(key, this.#world.now);
+      if (item !== undefined) items.push(item);
+    }
+    return {
+      $metadata: {},
+      Responses: { [name]: items },
+      UnprocessedKeys:
+        unprocessed.length === 0 ? {} : { [name]: { Keys: unprocessed, ConsistentRead: request.ConsistentRead } },
+    };
   }
 
   #keyOf(key: Item | undefined): string {
@@ -231,10 +273,13 @@ export class FakeDynamoDB implements SimService {
     if (!conditionHolds)
       throw new ConditionalCheckFailedException({ message: 'The conditional request failed', ...meta(400) });
     const kind = classify(op, actions, current, next, call.caller, p);
+    // A worker's own item is no lease: stored, but not in the log of lease writes the checker follows.
+    const isLease = (next ?? current)?.entityType?.S !== 'KK_WORKER';
     this.store.write(
       { t: this.#world.now, o: this.#world.nextOrder(), key, kind, requester: call.caller, call },
       next,
       this.#world.now,
+      isLease,
     );
     if (op === 'UpdateItem' && input.ReturnValues === 'ALL_NEW')
       return { $metadata: {}, Attributes: this.store.current(key) };
@@ -242,6 +287,13 @@ export class FakeDynamoDB implements SimService {
       throw new HarnessError(`FakeDynamoDB: ReturnValues ${String(input.ReturnValues)} is not modelled`);
     return { $metadata: {} };
   }
+}
+
+/** DynamoDB's parallel-scan split: every key in exactly one segment. */
+function segmentOf(key: string, total: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return (h >>> 8) % total;
 }
 
 /** Names the write for the checker from what it changed. */

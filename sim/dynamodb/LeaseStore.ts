@@ -70,7 +70,8 @@ export class LeaseStore {
     return [...this.#items.keys()].sort((a, b) => fnv(a) - fnv(b) || (a < b ? -1 : 1));
   }
 
-  write(entry: Omit<LeaseWrite, 'before' | 'after'>, item: Item | undefined, now: number): void {
+  /** Stores a write; `log` false for items that are not leases (a worker's own item): the checker follows leases. */
+  write(entry: Omit<LeaseWrite, 'before' | 'after'>, item: Item | undefined, now: number, log = true): void {
     let versions = this.#items.get(entry.key);
     const before = versions?.[versions.length - 1]?.item;
     if (versions === undefined) {
@@ -84,7 +85,7 @@ export class LeaseStore {
     let drop = 0;
     while (drop + 1 < versions.length && versions[drop + 1]!.from <= horizon) drop++;
     if (drop > 0) versions.splice(0, drop);
-    this.writes.push({ ...entry, before: view(before), after: view(item) });
+    if (log) this.writes.push({ ...entry, before: view(before), after: view(item) });
   }
 }
 

@@ -101,7 +101,13 @@ export class SimWorker {
       maxConcurrentBatches: plan.maxConcurrentBatches,
       onProcessorError: plan.onProcessorError,
       stopTimeoutMs: plan.stopTimeoutMs,
-      leaseOptions: { takingIntervalMs: 500, maxTakingIntervalMs: 1_000, shardSyncIntervalMs: 5_000 },
+      leaseOptions: {
+        takingIntervalMs: 500,
+        maxTakingIntervalMs: 1_000,
+        shardSyncIntervalMs: 5_000,
+        // The process's own load is not part of a run: a fixed report keeps it deterministic.
+        workerLoadSampler: () => ({}),
+      },
       // Fan-out with the consumer already registered (registration polls on real timers: a seam, see README).
       retrieval:
         plan.retrieval === 'polling'

@@ -1,6 +1,7 @@
 // The public surface of @kinesis-kit/consumer.
 
 export { isRetriableAwsError } from '@kinesis-kit/commons';
+export type { WorkerLoadSample } from './balancing/workerLoad.js';
 // --- lease layer (docs/leases.md) ---
 export {
   ConsumerError,
@@ -18,7 +19,7 @@ export { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinatorEvents.js';
 export type { RenewResult } from './lease/LeaseRenewer.js';
 export { LeaseLostReason } from './lease/LeaseRenewer.js';
-export type { CheckpointUpdate, LeaseTable } from './lease/LeaseTable.js';
+export type { CheckpointUpdate, LeaseStats, LeaseTable, LeaseTableSnapshot } from './lease/LeaseTable.js';
 export type { TakenLease, TakeResult } from './lease/LeaseTaker.js';
 export type { LeaseCoordinatorOptions, ResolvedLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
 export { DEFAULT_LEASE_COORDINATOR_OPTIONS, resolveLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
@@ -26,6 +27,7 @@ export type { LeaseItem } from './lease/leaseSerializer.js';
 export { fromLeaseItem, LEASE_ENTITY_TYPE, LeaseAttribute, toLeaseItem } from './lease/leaseSerializer.js';
 export type { DynamoDBLeaseTableOptions } from './lease/leaseTableOptions.js';
 export { DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, LeaseTableBillingMode } from './lease/leaseTableOptions.js';
+export type { WorkerRecord, WorkerReport } from './lease/WorkerRecord.js';
 export type { ExtendedSequenceNumber } from './sequence/ExtendedSequenceNumber.js';
 export {
   AT_TIMESTAMP,

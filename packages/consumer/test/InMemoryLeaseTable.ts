@@ -1,15 +1,67 @@
-import type { CheckpointUpdate, ExtendedSequenceNumber, Lease, LeaseTable } from '@kinesis-kit/consumer';
+import type {
+  CheckpointUpdate,
+  ExtendedSequenceNumber,
+  Lease,
+  LeaseStats,
+  LeaseTable,
+  LeaseTableSnapshot,
+  WorkerRecord,
+  WorkerReport,
+} from '@kinesis-kit/consumer';
 
 /** The LeaseTable contract in memory, for unit tests driving single steps with a fake clock. */
 export class InMemoryLeaseTable implements LeaseTable {
   readonly tableName = 'in-memory';
   readonly items = new Map<string, Lease>();
+  readonly workers = new Map<string, WorkerRecord>();
   calls = 0;
 
   async initialize(): Promise<void> {}
   async listLeases(): Promise<Lease[]> {
     this.calls++;
     return [...this.items.values()].map((l) => ({ ...l }));
+  }
+  async scanTable(): Promise<LeaseTableSnapshot> {
+    this.calls++;
+    return {
+      leases: [...this.items.values()].map((l) => ({ ...l })),
+      workers: [...this.workers.values()].map((w) => ({ ...w })),
+    };
+  }
+  async getLeases(leaseKeys: readonly string[]): Promise<Map<string, Lease>> {
+    this.calls++;
+    const out = new Map<string, Lease>();
+    for (const key of leaseKeys) {
+      const lease = this.items.get(key);
+      if (lease !== undefined) out.set(key, { ...lease });
+    }
+    return out;
+  }
+  async putWorker(report: WorkerReport): Promise<void> {
+    this.calls++;
+    const counter = (this.workers.get(report.workerId)?.counter ?? 0) + 1;
+    this.workers.set(report.workerId, { ...report, counter });
+  }
+  async deleteWorker(workerId: string, counter?: number): Promise<boolean> {
+    this.calls++;
+    const worker = this.workers.get(workerId);
+    if (worker === undefined || (counter !== undefined && worker.counter !== counter)) return false;
+    this.workers.delete(workerId);
+    return true;
+  }
+  async requestPull(leaseKey: string, owner: string, to: string, id: string, requestedAt: number) {
+    return this.#set(
+      leaseKey,
+      (l) => l.leaseOwner === owner && l.handoff?.acknowledged !== true,
+      (l) => ({ ...l, handoff: { to, id, acknowledged: true, requestedAt } }),
+    );
+  }
+  async cancelHandoff(leaseKey: string, id: string) {
+    return this.#set(
+      leaseKey,
+      (l) => l.handoff?.id === id,
+      ({ handoff: _h, ...l }) => l,
+    );
   }
   async getLease(leaseKey: string): Promise<Lease | undefined> {
     this.calls++;
@@ -22,12 +74,18 @@ export class InMemoryLeaseTable implements LeaseTable {
     this.items.set(lease.leaseKey, { ...lease });
     return true;
   }
-  async renewLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
-    return this.#update(
+  async renewLease(
+    leaseKey: string,
+    owner: string,
+    leaseCounter: number,
+    stats: LeaseStats = {},
+  ): Promise<Lease | undefined> {
+    const ok = await this.#update(
       leaseKey,
       (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
-      (l) => l,
+      (l) => (stats.throughputKBps === undefined ? l : { ...l, throughputKBps: stats.throughputKBps }),
     );
+    return ok ? { ...(this.items.get(leaseKey) as Lease) } : undefined;
   }
   async takeLease(observed: Lease, owner: string): Promise<Lease | undefined> {
     const ok = await this.#update(

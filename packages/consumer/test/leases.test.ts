@@ -129,14 +129,16 @@ describe('lease coordination (dynalite + kinesis-local)', () => {
     );
     const takeoverMs = Date.now() - crashedAt;
     await sleepMs(500);
+
+    // The first survivor to see the crash takes all of its leases; balancing then moves one over, gracefully.
+    await waitUntil(async () => countsByOwner(await ownership(table)).join('/') === '3/3', F + 5_000, 100);
     const { longestOverlapMs, samples } = watch.stop();
     await Promise.all([a.coordinator.stop(), b.coordinator.stop()]);
 
-    // Assess: a takeover never overlaps the crashed holder's own (clock-based) hold.
+    // Assess: neither the takeover nor the move overlaps a holder's own (clock-based) hold.
     expect(longestOverlapMs).toBe(0);
     expect(samples).toBeGreaterThan(50);
     expect(takeoverMs).toBeLessThanOrEqual(F + 2_000);
-    expect(countsByOwner(await ownership(table))).toEqual([3, 3]);
     console.log(`[leases] crash takeover: ${takeoverMs} ms with failoverTimeMs ${F} (target ≤ ${F + 2_000})`);
   }, 40_000);
 

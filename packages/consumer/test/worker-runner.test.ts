@@ -242,6 +242,75 @@ describe('ShardRunner over kinesis-local', () => {
     expect(calls.length).toBeLessThanOrEqual(31);
   });
 
+  it('a balancing move asked for a held lease: the shard stops as in a graceful stop, then the lease is released', async () => {
+    // Prepare: a scheduler runs one shard; its processor checkpoints on shutdownRequested.
+    const { name, shardIds } = await stream(1);
+    const shardId = shardIds[0]!;
+    const leases = new FakeLeases();
+    const delivered: Delivered[] = [];
+    let shutdownRequested = 0;
+    const h = harness({
+      kinesisClient: kinesis.kinesisClient,
+      streamName: name,
+      leases,
+      processorFactory: () => {
+        const inner = collecting(delivered)(shardId);
+        return {
+          ...inner,
+          processRecords: (input) => inner.processRecords(input),
+          shutdownRequested: async (input) => {
+            shutdownRequested++;
+            await input.checkpointer.checkpoint();
+          },
+        };
+      },
+    });
+    leases.add({ shardId, checkpoint: TRIM });
+    h.scheduler.start();
+    await putNumbered(kinesis.kinesisClient, name, 0, 10);
+    await until(() => delivered.length === 10, 10_000, '10 records');
+
+    // Act: another worker asks for the lease.
+    leases.requestHandoff(shardId);
+    await until(() => leases.released.includes(shardId), 10_000, 'the lease released');
+    await h.scheduler.stop();
+
+    // Assess: stopped at a batch boundary, checkpointed, nothing more delivered; the bytes it consumed were counted.
+    expect(shutdownRequested).toBe(1);
+    expect(leases.leases.get(shardId)?.checkpoint.sequenceNumber).toBe(delivered[9]?.seq);
+    expect(leases.processedBytes.get(shardId)).toBeGreaterThan(0);
+  });
+
+  it('declines a balancing move for a shard its error policy stopped here (it must not bounce between workers)', async () => {
+    const { name, shardIds } = await stream(1);
+    const shardId = shardIds[0]!;
+    const leases = new FakeLeases();
+    const h = harness({
+      kinesisClient: kinesis.kinesisClient,
+      streamName: name,
+      leases,
+      onProcessorError: 'stop_shard',
+      processorFactory: () => ({
+        processRecords: () => {
+          throw new Error('poison');
+        },
+      }),
+    });
+    leases.add({ shardId, checkpoint: TRIM });
+    const stopped = new Promise<void>((resolve) =>
+      h.events.on('consumer.shard_state', ({ to }) => to === 'DONE' && resolve()),
+    );
+    h.scheduler.start();
+    await putNumbered(kinesis.kinesisClient, name, 0, 1);
+    await stopped;
+    leases.requestHandoff(shardId);
+    await until(() => leases.declined.length === 1, 5_000, 'declined');
+    await h.scheduler.stop();
+
+    expect(leases.declined).toEqual([shardId]);
+    expect(leases.released).toEqual([]);
+  });
+
   it('stops delivering the moment the lease is lost and tells the processor', async () => {
     // Prepare
     const { name, shardIds } = await stream(1);

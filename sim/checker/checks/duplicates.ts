@@ -114,9 +114,17 @@ function handoffDuplicates(log: RunLog, view: SessionView): Violation[] {
   for (const [shardId, sessions] of sessionsByShard) {
     for (let i = 0; i < sessions.length; i++) {
       const a = sessions[i]!;
+      if (a.endReason !== 'requested' || a.endedAt === undefined) continue;
+      // Ended on request: the worker's graceful stop, or a balancing move another worker asked for (its request is
+      // the last handoff write on the lease by someone else). Either must hand over without duplicates.
       const stoppedAt = stopAt.get(a.worker);
-      if (a.endReason !== 'requested' || stoppedAt === undefined || a.endedAt === undefined) continue;
-      if (faultDuring(a.worker, stoppedAt, a.endedAt)) continue;
+      const endedAt = a.endedAt;
+      const moveAsked = log.writes.findLast(
+        (w) =>
+          w.key === shardId && w.kind === 'handoff' && w.requester !== a.worker && w.t >= a.startedAt && w.t <= endedAt,
+      );
+      const from = stoppedAt !== undefined && stoppedAt <= endedAt ? stoppedAt : moveAsked?.t;
+      if (from === undefined || faultDuring(a.worker, from, endedAt)) continue;
       const done = completedPositions(view.attempts.get(a.id) ?? []);
       if (done.size === 0) continue;
       const giveUp = log.writes.find(
@@ -138,7 +146,7 @@ function handoffDuplicates(log: RunLog, view: SessionView): Violation[] {
             shardId,
             t: again[0]!.t,
             worker: next.worker,
-            text: `${a.worker} stopped gracefully and gave ${shardId} up (${giveUp.kind} at ${fmt.t(giveUp.t)}), yet ${next.worker}'s session ${next.id} re-delivered ${again.length} records ${a.worker} had completed, e.g. ${again
+            text: `${a.worker} ${stoppedAt !== undefined && stoppedAt <= endedAt ? 'stopped gracefully' : `was asked for ${shardId} (a balancing move at ${fmt.t(from)})`} and gave ${shardId} up (${giveUp.kind} at ${fmt.t(giveUp.t)}), yet ${next.worker}'s session ${next.id} re-delivered ${again.length} records ${a.worker} had completed, e.g. ${again
               .slice(0, 3)
               .map((d) => `${fmt.pos(d)} (n=${d.n})`)
               .join(', ')}`,

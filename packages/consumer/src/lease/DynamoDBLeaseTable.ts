@@ -1,17 +1,18 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { isAwsError, isRetriableAwsError, type Logger } from '@kinesis-kit/commons';
+import PQueue from 'p-queue';
 import { LeaseTableError } from '../errors.js';
 import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 import type { Lease } from './Lease.js';
-import type { CheckpointUpdate, LeaseTable } from './LeaseTable.js';
+import type { CheckpointUpdate, LeaseStats, LeaseTable, LeaseTableSnapshot } from './LeaseTable.js';
 import { fromLeaseItem, LeaseAttribute, toLeaseItem } from './leaseSerializer.js';
 import {
   type DynamoDBLeaseTableOptions,
@@ -20,6 +21,9 @@ import {
 } from './leaseTableOptions.js';
 import { prepareLeaseTable } from './prepareLeaseTable.js';
 import { withRequestTimeout } from './requestTimeout.js';
+import { scanLeaseTable } from './scanLeaseTable.js';
+import type { WorkerReport } from './WorkerRecord.js';
+import { workerKey, workerUpdate } from './workerSerializer.js';
 
 const A = LeaseAttribute;
 // Placeholders for every attribute name we write, so reserved words never matter.
@@ -39,6 +43,7 @@ const NAMES = {
   '#hId': A.HANDOFF_ID,
   '#hAck': A.HANDOFF_ACK,
   '#hAt': A.HANDOFF_REQUESTED_AT,
+  '#tput': A.THROUGHPUT_KBPS,
 } as const;
 type NameKey = keyof typeof NAMES;
 const HANDOFF_NAMES = ['#hTo', '#hId', '#hAck', '#hAt'] as const satisfies readonly NameKey[];
@@ -53,6 +58,10 @@ export class DynamoDBLeaseTable implements LeaseTable {
   readonly #client: DynamoDBClient;
   readonly #options: ResolvedDynamoDBLeaseTableOptions;
   readonly #logger: Logger;
+  /** Bounds the requests in flight (an SDK client queues beyond its sockets, and warns). */
+  readonly #queue: PQueue;
+  /** Segments of the next scan: as many as the last one took pages (bounded), so big tables are read in parallel. */
+  #scanSegments = 1;
   #initialized = false;
 
   constructor(options: DynamoDBLeaseTableOptions) {
@@ -60,6 +69,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
     this.tableName = this.#options.tableName;
     this.#client = this.#options.dynamoDbClient;
     this.#logger = this.#options.logger.child({ component: 'DynamoDBLeaseTable', tableName: this.tableName });
+    this.#queue = new PQueue({ concurrency: this.#options.maxConcurrentRequests });
   }
 
   async initialize(): Promise<void> {
@@ -69,19 +79,15 @@ export class DynamoDBLeaseTable implements LeaseTable {
   }
 
   async listLeases(): Promise<Lease[]> {
-    const leases: Lease[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.#call('scan', (abortSignal) =>
-        this.#client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }), { abortSignal }),
-      );
-      for (const item of page.Items ?? []) {
-        const lease = fromLeaseItem(item);
-        if (lease !== undefined) leases.push(lease);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return leases;
+    return (await this.scanTable()).leases;
+  }
+
+  async scanTable(): Promise<LeaseTableSnapshot> {
+    const { snapshot, pages } = await scanLeaseTable(this.#client, this.tableName, this.#scanSegments, (send) =>
+      this.#call('scan', send),
+    );
+    this.#scanSegments = Math.max(1, Math.min(this.#options.maxScanSegments, pages));
+    return snapshot;
   }
 
   async getLease(leaseKey: string): Promise<Lease | undefined> {
@@ -91,6 +97,29 @@ export class DynamoDBLeaseTable implements LeaseTable {
       }),
     );
     return out.Item === undefined ? undefined : fromLeaseItem(out.Item);
+  }
+
+  async getLeases(leaseKeys: readonly string[]): Promise<Map<string, Lease>> {
+    const out = new Map<string, Lease>();
+    const unique = [...new Set(leaseKeys)];
+    // BatchGetItem reads up to 100 keys per request; unprocessed keys (throttling) are asked for again.
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] = unique.slice(i, i + 100).map(key);
+      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
+        const page = await this.#call('batch get', (abortSignal) =>
+          this.#client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+            { abortSignal },
+          ),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) {
+          const lease = fromLeaseItem(item);
+          if (lease !== undefined) out.set(lease.leaseKey, lease);
+        }
+        keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return out;
   }
 
   async createLeaseIfNotExists(lease: Lease): Promise<boolean> {
@@ -107,13 +136,37 @@ export class DynamoDBLeaseTable implements LeaseTable {
     );
   }
 
-  renewLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean> {
-    return this.#update('renew', leaseKey, {
-      update: 'SET #counter = :next',
-      condition: '#counter = :counter AND #owner = :owner',
-      names: ['#counter', '#owner'],
-      values: { ':next': n(leaseCounter + 1), ':counter': n(leaseCounter), ':owner': { S: owner } },
+  async renewLease(
+    leaseKey: string,
+    owner: string,
+    leaseCounter: number,
+    stats: LeaseStats = {},
+  ): Promise<Lease | undefined> {
+    const tput = stats.throughputKBps;
+    const withStats = tput !== undefined && Number.isFinite(tput);
+    let result: Lease | undefined;
+    const ok = await this.#conditional('renew', async (abortSignal) => {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key(leaseKey),
+          UpdateExpression: `SET #counter = :next${withStats ? ', #tput = :tput' : ''}`,
+          ConditionExpression: '#counter = :counter AND #owner = :owner',
+          ExpressionAttributeNames: pick(['#counter', '#owner', ...(withStats ? (['#tput'] as const) : [])]),
+          ExpressionAttributeValues: {
+            ':next': n(leaseCounter + 1),
+            ':counter': n(leaseCounter),
+            ':owner': { S: owner },
+            ...(withStats ? { ':tput': n(Math.round(tput * 1000) / 1000) } : {}),
+          },
+          // The item as written: the owner learns of a handoff somebody asked for at no extra request.
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal },
+      );
+      result = out.Attributes === undefined ? undefined : fromLeaseItem(out.Attributes);
     });
+    return ok ? result : undefined;
   }
 
   async takeLease(observed: Lease, owner: string): Promise<Lease | undefined> {
@@ -156,6 +209,26 @@ export class DynamoDBLeaseTable implements LeaseTable {
       condition: '#owner = :owner',
       names: ['#owner', ...HANDOFF_NAMES],
       values: { ':owner': { S: owner }, ':to': { S: to }, ':id': { S: id }, ':at': n(requestedAt) },
+    });
+  }
+
+  requestPull(leaseKey: string, owner: string, to: string, id: string, requestedAt: number): Promise<boolean> {
+    return this.#update('request pull', leaseKey, {
+      update: 'SET #hTo = :to, #hId = :id, #hAck = :id, #hAt = :at',
+      // An unacknowledged request (a stopping owner still waiting for its successor) gives way: that owner sees its
+      // request replaced and releases, and this worker takes the lease then.
+      condition: '#owner = :owner AND attribute_not_exists(#hAck)',
+      names: ['#owner', ...HANDOFF_NAMES],
+      values: { ':owner': { S: owner }, ':to': { S: to }, ':id': { S: id }, ':at': n(requestedAt) },
+    });
+  }
+
+  cancelHandoff(leaseKey: string, id: string): Promise<boolean> {
+    return this.#update('cancel handoff', leaseKey, {
+      update: `REMOVE ${REMOVE_HANDOFF}`,
+      condition: '#hId = :id',
+      names: [...HANDOFF_NAMES],
+      values: { ':id': { S: id } },
     });
   }
 
@@ -275,6 +348,41 @@ export class DynamoDBLeaseTable implements LeaseTable {
     );
   }
 
+  async putWorker(report: WorkerReport): Promise<void> {
+    const spec = workerUpdate(report);
+    await this.#call('put worker', (abortSignal) =>
+      this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: spec.key,
+          UpdateExpression: spec.update,
+          ExpressionAttributeNames: spec.names,
+          ExpressionAttributeValues: spec.values,
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
+  deleteWorker(workerId: string, counter?: number): Promise<boolean> {
+    return this.#conditional('delete worker', (abortSignal) =>
+      this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: key(workerKey(workerId)),
+          ...(counter === undefined
+            ? {}
+            : {
+                ConditionExpression: '#counter = :counter',
+                ExpressionAttributeNames: { '#counter': A.LEASE_COUNTER },
+                ExpressionAttributeValues: { ':counter': n(counter) },
+              }),
+        }),
+        { abortSignal },
+      ),
+    );
+  }
+
   #update(
     operation: string,
     leaseKey: string,
@@ -315,7 +423,10 @@ export class DynamoDBLeaseTable implements LeaseTable {
     passConditionFailures = false,
   ): Promise<T> {
     try {
-      return await withRequestTimeout(this.#options.clock, this.#options.requestTimeoutMs, operation, send);
+      // Queued before the timeout starts: a request waits for a free slot, then gets its whole timeout.
+      return await this.#queue.add(() =>
+        withRequestTimeout(this.#options.clock, this.#options.requestTimeoutMs, operation, send),
+      );
     } catch (error) {
       if (passConditionFailures && isAwsError(error, 'ConditionalCheckFailedException')) throw error;
       throw new LeaseTableError(this.tableName, operation, { cause: error, retriable: isRetriableAwsError(error) });

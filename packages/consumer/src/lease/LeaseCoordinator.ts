@@ -13,6 +13,7 @@ import type { Lease } from './Lease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
 import { LeaseHandoff } from './LeaseHandoff.js';
 import { LeaseLoops } from './LeaseLoops.js';
+import { LeaseMoves } from './LeaseMoves.js';
 import { LeaseRelease } from './LeaseRelease.js';
 import { LeaseRenewer, type RenewResult } from './LeaseRenewer.js';
 import { LeaseTaker, type TakeResult } from './LeaseTaker.js';
@@ -21,6 +22,7 @@ import {
   type ResolvedLeaseCoordinatorOptions,
   resolveLeaseCoordinatorOptions,
 } from './leaseCoordinatorOptions.js';
+import { WorkerPresence } from './WorkerPresence.js';
 
 const State = { IDLE: 'idle', RUNNING: 'running', STOPPED: 'stopped' } as const;
 type State = (typeof State)[keyof typeof State];
@@ -41,6 +43,8 @@ export class LeaseCoordinator {
   readonly #handoff: LeaseHandoff;
   readonly #release: LeaseRelease;
   readonly #loops: LeaseLoops;
+  readonly #presence: WorkerPresence;
+  readonly #moves: LeaseMoves;
   /** Set by `prepareHandoff()`: no more taking or syncing; renewals go on until the leases are gone. */
   #leaving = false;
   /** Leases released by this worker: never taken back by it (they are meant for others). */
@@ -62,6 +66,7 @@ export class LeaseCoordinator {
       clock: this.#clock,
       logger: this.#o.logger,
       onLost: (lease, reason) => this.#events.emit('lease_lost', { ...lease, reason }),
+      onRenewed: (lease) => this.#moves.onRenewed(lease),
     });
     this.#taker = new LeaseTaker({
       leaseTable: this.#o.leaseTable,
@@ -69,9 +74,29 @@ export class LeaseCoordinator {
       failoverTimeMs: this.#o.failoverTimeMs,
       maxLeasesForWorker: this.#o.maxLeasesForWorker,
       maxLeasesToStealAtOneTime: this.#o.maxLeasesToStealAtOneTime,
+      balanceThreshold: this.#o.balanceThreshold,
+      balanceDamping: this.#o.balanceDamping,
       clock: this.#clock,
       logger: this.#o.logger,
       random: this.#o.random,
+      requestMove: (lease) => this.#moves.request(lease),
+    });
+    this.#presence = new WorkerPresence({
+      leaseTable: this.#o.leaseTable,
+      workerId: this.workerId,
+      metricsIntervalMs: this.#o.workerMetricsIntervalMs,
+      idleIntervalMs: this.#o.renewalIntervalMs,
+      sampler: this.#o.workerLoadSampler,
+      logger: this.#logger,
+      held: () => {
+        let sum = 0;
+        let any = false;
+        for (const t of this.#renewer.throughputs().values()) {
+          sum += t;
+          any = true;
+        }
+        return { count: this.#renewer.size, throughputKBps: any ? sum : undefined };
+      },
     });
     this.#handoff = new LeaseHandoff({
       leaseTable: this.#o.leaseTable,
@@ -90,6 +115,23 @@ export class LeaseCoordinator {
         this.#events.emit('lease_gained', lease);
       },
     });
+    this.#moves = new LeaseMoves({
+      leaseTable: this.#o.leaseTable,
+      workerId: this.workerId,
+      failoverTimeMs: this.#o.failoverTimeMs,
+      renewalIntervalMs: this.#o.renewalIntervalMs,
+      handoff: this.#handoff,
+      clock: this.#clock,
+      random: this.#o.random,
+      logger: this.#logger,
+      active: () => this.#state === State.RUNNING && !this.#leaving,
+      requested: (leaseKey, to) => {
+        if (!this.#events.hasListeners('lease_handoff_requested')) return false;
+        this.#events.emit('lease_handoff_requested', { leaseKey, to });
+        return true;
+      },
+      release: (leaseKey) => this.releaseLease(leaseKey),
+    });
     this.#loops = new LeaseLoops({
       options: this.#o,
       logger: this.#logger,
@@ -99,6 +141,8 @@ export class LeaseCoordinator {
       renew: () => this.renewOnce(),
       take: () => this.takeOnce(),
       sync: (knownLeases) => this.syncOnce(knownLeases),
+      report: () => this.#presence.report(),
+      reportDelayMs: () => this.#presence.nextDelayMs(),
       onError: (event) => this.#events.emit('error', event),
     });
     this.#release = new LeaseRelease({
@@ -129,6 +173,8 @@ export class LeaseCoordinator {
     try {
       await this.#o.leaseTable.initialize();
       await this.#checkStream();
+      // Announced before the first scan: the others count this worker from their next scan on.
+      await this.#presence.report();
       // One shard sync per start (new shards, children a crashed fleet never created); afterwards only the
       // lowest live worker id syncs periodically.
       const first = await this.takeOnce();
@@ -160,6 +206,7 @@ export class LeaseCoordinator {
     this.#loops.cancel();
     await this.#handoff.stop();
     await this.#loops.settled();
+    await this.#presence.remove();
   }
 
   /**
@@ -172,8 +219,10 @@ export class LeaseCoordinator {
   async prepareHandoff(options: { maxWaitMs?: number } = {}): Promise<void> {
     if (this.#state !== State.RUNNING || this.#leaving) return;
     this.#leaving = true;
-    this.#loops.cancel(['take', 'sync']);
+    this.#loops.cancel(['take', 'sync', 'presence']);
     await this.#takeChain;
+    // Marked leaving first: nobody plans a balancing move to (or from) this worker any more.
+    await this.#presence.report(true);
     await this.#release.prepare(options.maxWaitMs);
   }
 
@@ -185,6 +234,19 @@ export class LeaseCoordinator {
   /** Leases given up gracefully so far: transferred to a named successor vs released. */
   get handoffCounts(): Readonly<{ transferred: number; released: number }> {
     return this.#release.counts;
+  }
+
+  /** Balancing moves this worker took part in as the owner: leases transferred, or kept when the asker withdrew. */
+  get moveCounts(): Readonly<{ transferred: number; kept: number }> {
+    return this.#release.moveCounts;
+  }
+
+  /**
+   * Counts bytes a processor consumed from a held lease (in `session`, when given): renewals then record the
+   * lease's smoothed throughput (`throughputKBps`), which load-aware balancing reads. The consumer calls it per batch.
+   */
+  recordProcessed(leaseKey: string, bytes: number, session?: number): void {
+    this.#renewer.recordProcessed(leaseKey, bytes, session);
   }
 
   /** Leases held now (expired ones are reported lost first). */
@@ -332,8 +394,15 @@ export class LeaseCoordinator {
    */
   async releaseLease(shardId: string, options: FencedWriteOptions = {}): Promise<void> {
     if (options.session !== undefined && !this.#renewer.holdsSession(shardId, options.session)) return;
-    this.#doNotTake.add(shardId);
-    await this.#release.release(shardId);
+    // A balancing move hands the lease to the worker that asked (or keeps it); anything else is released for good.
+    const move = this.#handoff.isPull(shardId) && !this.#leaving;
+    if (!move) this.#doNotTake.add(shardId);
+    await this.#release.release(shardId, this.#leaving);
+  }
+
+  /** Refuses a balancing move another worker asked for (the shard is stopped here on purpose: it stays). */
+  declineHandoff(leaseKey: string): Promise<void> {
+    return this.#handoff.declinePull(leaseKey);
   }
 
   /** One renewal round (the renew loop's step). */

@@ -12,6 +12,11 @@ export interface LeaseCoordinatorEvents {
   lease_lost: Lease & { readonly reason: LeaseLostReason };
   /** After every taking cycle (instrumentation, tests). */
   taking_cycle: Omit<TakeResult, 'leases' | 'taken'> & { readonly taken: readonly string[] };
+  /**
+   * Another worker asked for a lease this worker holds (a balancing move): stop its shard (final checkpoint), then
+   * call `releaseLease`, which transfers it. Without a listener the lease is transferred at once.
+   */
+  lease_handoff_requested: { readonly leaseKey: string; readonly to: string };
   /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
   lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
   /** After every shard sync. */

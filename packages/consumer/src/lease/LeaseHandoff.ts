@@ -18,21 +18,25 @@ export interface LeaseHandoffOptions {
   onReceived: (lease: Lease, sentAt: number) => void;
 }
 
-/** What the stopping worker knows about one lease it asked to hand over. */
+/** What the owner knows about one lease it is handing over (asked by a stop, or by a balancing move). */
 interface Outgoing {
   readonly to: string;
   readonly id: string;
   readonly deadline: number;
+  /** `push`: this worker is stopping and named the successor; `pull`: the successor asked (a balancing move). */
+  readonly kind: 'push' | 'pull';
   state: 'requested' | 'acknowledged' | 'abandoned';
   readonly ready: Promise<void>;
   resolve: () => void;
 }
 
-/** A lease this worker acknowledged as successor and now watches until it is transferred. */
+/** A lease this worker acknowledged (or asked for) as successor and now watches until it is transferred. */
 interface Incoming {
   readonly from: string;
   readonly id: string;
   readonly deadline: number;
+  /** `pull`: this worker asked for it (a balancing move), and cancels the request when it gives up waiting. */
+  readonly kind: 'push' | 'pull';
   /** Send time of the last read that still showed `from` as owner: the transfer happened after it. */
   ownedByFromAt: number;
 }
@@ -56,6 +60,8 @@ export class LeaseHandoff {
   readonly #incoming = new Map<string, Incoming>();
   /** Request ids this worker already acted on (a request is acknowledged on first sight only). */
   readonly #seen = new Set<string>();
+  /** Leases whose owner declined a move this worker asked for, with when: not asked for again for a while. */
+  readonly #declined = new Map<string, number>();
   #timer: TimerHandle | undefined;
   #polling: Promise<void> | undefined;
   #stopped = false;
@@ -69,6 +75,75 @@ export class LeaseHandoff {
 
   get incomingCount(): number {
     return this.#incoming.size;
+  }
+
+  /** True while this worker is handing the lease over (a stop's request or a move somebody asked for). */
+  isHandingOver(leaseKey: string): boolean {
+    const entry = this.#outgoing.get(leaseKey);
+    return entry !== undefined && entry.state !== 'abandoned';
+  }
+
+  /** True while this worker waits to receive the lease. */
+  isReceiving(leaseKey: string): boolean {
+    return this.#incoming.has(leaseKey);
+  }
+
+  /**
+   * Owner side of a balancing move: `to` asked for the lease (request `id`, acknowledged by its asking). The lease is
+   * ready to be given up at once: stop the shard, then `releaseLease` transfers it. False when already handing over.
+   */
+  adoptPull(leaseKey: string, to: string, id: string): boolean {
+    if (this.#stopped || this.isHandingOver(leaseKey)) return false;
+    this.#outgoing.set(leaseKey, {
+      to,
+      id,
+      kind: 'pull',
+      deadline: Number.POSITIVE_INFINITY,
+      state: 'acknowledged',
+      ready: Promise.resolve(),
+      resolve: () => undefined,
+    });
+    return true;
+  }
+
+  /**
+   * Owner side: refuses a balancing move (its shard was stopped on purpose here: the lease stays put). Cancels the
+   * request so the asker stops waiting.
+   */
+  async declinePull(leaseKey: string): Promise<void> {
+    const entry = this.#outgoing.get(leaseKey);
+    if (entry?.kind !== 'pull') return;
+    this.#outgoing.delete(leaseKey);
+    try {
+      await this.#o.leaseTable.cancelHandoff(leaseKey, entry.id);
+    } catch (error) {
+      this.#logger.debug({ err: error, leaseKey }, 'declining a balancing move failed; the asker gives up in time');
+    }
+  }
+
+  /** True when the lease's owner declined a move this worker asked for within `withinMs`. */
+  recentlyDeclined(leaseKey: string, withinMs: number): boolean {
+    const at = this.#declined.get(leaseKey);
+    if (at === undefined) return false;
+    if (this.#o.clock.now() - at < withinMs) return true;
+    this.#declined.delete(leaseKey);
+    return false;
+  }
+
+  /** Whether the lease's handoff is a balancing move somebody asked for (not this worker's own stop). */
+  isPull(leaseKey: string): boolean {
+    return this.#outgoing.get(leaseKey)?.kind === 'pull';
+  }
+
+  /**
+   * Successor side of a balancing move: this worker wrote request `id` on `from`'s lease; watch it until it is
+   * transferred, or cancel the request after `timeoutMs`.
+   */
+  watchPull(leaseKey: string, from: string, id: string, timeoutMs: number): void {
+    if (this.#leaving || this.#stopped) return;
+    const now = this.#o.clock.now();
+    this.#incoming.set(leaseKey, { from, id, kind: 'pull', deadline: now + timeoutMs, ownedByFromAt: now });
+    this.#kick();
   }
 
   /**
@@ -114,7 +189,15 @@ export class LeaseHandoff {
         const ready = new Promise<void>((r) => {
           resolve = r;
         });
-        const entry: Outgoing = { to, id, deadline: now + ackTimeoutMs, state: 'requested', ready, resolve };
+        const entry: Outgoing = {
+          to,
+          id,
+          kind: 'push',
+          deadline: now + ackTimeoutMs,
+          state: 'requested',
+          ready,
+          resolve,
+        };
         this.#outgoing.set(leaseKey, entry);
         try {
           const ok = await this.#o.leaseTable.requestHandoff(leaseKey, this.#o.workerId, to, id, Date.now());
@@ -186,6 +269,7 @@ export class LeaseHandoff {
         this.#incoming.set(lease.leaseKey, {
           from,
           id,
+          kind: 'push',
           deadline: sentAt + this.#o.failoverTimeMs,
           ownedByFromAt: sentAt,
         });
@@ -205,7 +289,13 @@ export class LeaseHandoff {
     this.#incoming.clear();
     await Promise.allSettled(
       incoming.map(async ([leaseKey, entry]) => {
-        if (await this.#o.leaseTable.withdrawHandoffAck(leaseKey, entry.from, entry.id)) return;
+        // A move this worker asked for is cancelled outright (the owner keeps the lease); a stop's request
+        // stays, unacknowledged, and its owner releases instead.
+        const withdrawn =
+          entry.kind === 'pull'
+            ? await this.#o.leaseTable.cancelHandoff(leaseKey, entry.id)
+            : await this.#o.leaseTable.withdrawHandoffAck(leaseKey, entry.from, entry.id);
+        if (withdrawn) return;
         const lease = await this.#o.leaseTable.getLease(leaseKey);
         if (lease?.leaseOwner === this.#o.workerId) {
           await this.#o.leaseTable.evictLease(leaseKey, this.#o.workerId, lease.leaseCounter);
@@ -249,33 +339,59 @@ export class LeaseHandoff {
 
   async #poll(): Promise<void> {
     const now = this.#o.clock.now();
-    const reads: Promise<void>[] = [];
+    const outgoing: [string, Outgoing][] = [];
+    const incoming: [string, Incoming][] = [];
     for (const [leaseKey, entry] of this.#outgoing) {
       if (entry.state !== 'requested') continue;
       if (now >= entry.deadline) {
-        this.#logger.info({ shardId: leaseKey, to: entry.to }, 'handoff not acknowledged in time; releasing');
+        this.#logger.info({ leaseKey, to: entry.to }, 'handoff not acknowledged in time; releasing');
         this.#abandon(entry);
         continue;
       }
-      reads.push(this.#pollOutgoing(leaseKey, entry));
+      outgoing.push([leaseKey, entry]);
     }
+    const expired: [string, Incoming][] = [];
     for (const [leaseKey, entry] of this.#incoming) {
       if (now >= entry.deadline) {
         this.#incoming.delete(leaseKey);
+        if (entry.kind === 'pull') expired.push([leaseKey, entry]);
         continue;
       }
-      reads.push(this.#pollIncoming(leaseKey, entry));
+      incoming.push([leaseKey, entry]);
     }
-    await Promise.all(reads);
+    // Moves this worker asked for that did not happen in time: withdrawn, so the owner keeps the lease. If the
+    // cancel fails the owner may have transferred it already: one last look.
+    await Promise.all(expired.map(([leaseKey, entry]) => this.#cancelPull(leaseKey, entry)));
+    if (outgoing.length === 0 && incoming.length === 0) return;
+    // One batched, strongly consistent read for every lease involved (not a read per lease per poll).
+    const sentAt = this.#o.clock.now();
+    let leases: Map<string, Lease>;
+    try {
+      leases = await this.#o.leaseTable.getLeases([...outgoing, ...incoming].map(([key]) => key));
+    } catch {
+      return; // read again at the next poll (the deadlines bound it)
+    }
+    for (const [leaseKey, entry] of outgoing) this.#checkOutgoing(entry, leases.get(leaseKey));
+    await Promise.all(
+      incoming.map(([leaseKey, entry]) => this.#checkIncoming(leaseKey, entry, leases.get(leaseKey), sentAt)),
+    );
   }
 
-  async #pollOutgoing(leaseKey: string, entry: Outgoing): Promise<void> {
-    let lease: Lease | undefined;
+  async #cancelPull(leaseKey: string, entry: Incoming): Promise<void> {
     try {
-      lease = await this.#o.leaseTable.getLease(leaseKey);
-    } catch {
-      return; // read again at the next poll (the deadline bounds it)
+      if (await this.#o.leaseTable.cancelHandoff(leaseKey, entry.id)) {
+        this.#logger.debug({ leaseKey, from: entry.from }, 'balancing move not done in time; cancelled');
+        return;
+      }
+      const lease = await this.#o.leaseTable.getLease(leaseKey);
+      if (lease?.leaseOwner === this.#o.workerId && !this.#leaving && !this.#stopped)
+        this.#o.onReceived(lease, entry.ownedByFromAt);
+    } catch (error) {
+      this.#logger.debug({ err: error, leaseKey }, 'cancelling a balancing move failed; the owner settles it');
     }
+  }
+
+  #checkOutgoing(entry: Outgoing, lease: Lease | undefined): void {
     if (entry.state !== 'requested') return;
     if (lease === undefined || lease.leaseOwner !== this.#o.workerId || lease.handoff?.id !== entry.id) {
       this.#abandon(entry);
@@ -285,15 +401,8 @@ export class LeaseHandoff {
     }
   }
 
-  async #pollIncoming(leaseKey: string, entry: Incoming): Promise<void> {
+  async #checkIncoming(leaseKey: string, entry: Incoming, lease: Lease | undefined, sentAt: number): Promise<void> {
     const me = this.#o.workerId;
-    const sentAt = this.#o.clock.now();
-    let lease: Lease | undefined;
-    try {
-      lease = await this.#o.leaseTable.getLease(leaseKey);
-    } catch {
-      return;
-    }
     if (this.#incoming.get(leaseKey) !== entry || this.#leaving) return;
     if (lease?.leaseOwner === entry.from && lease.handoff?.id === entry.id) {
       entry.ownedByFromAt = sentAt;
@@ -301,6 +410,12 @@ export class LeaseHandoff {
     }
     this.#incoming.delete(leaseKey);
     if (lease === undefined || isShardEnd(lease.checkpoint)) return;
+    if (entry.kind === 'pull' && lease.leaseOwner === entry.from) {
+      // Still the owner's, our request gone: it declined (its shard is stopped there on purpose).
+      if (this.#declined.size > 10_000) this.#declined.clear();
+      this.#declined.set(leaseKey, this.#o.clock.now());
+      return;
+    }
     if (lease.leaseOwner === me) {
       this.#o.onReceived(lease, entry.ownedByFromAt);
     } else if (lease.leaseOwner === undefined) {
@@ -312,7 +427,7 @@ export class LeaseHandoff {
         if (this.#leaving) await this.#o.leaseTable.evictLease(leaseKey, me, taken.leaseCounter);
         else this.#o.onReceived(taken, takeSentAt);
       } catch (error) {
-        this.#logger.debug({ err: error, shardId: leaseKey }, 'taking a released lease failed; the scan will');
+        this.#logger.debug({ err: error, leaseKey }, 'taking a released lease failed; the scan will');
       }
     }
   }

@@ -10,7 +10,7 @@ import { nextScanDelayMs, type ScanPeriods, scanPeriods } from './takingSchedule
 /** Share of the KCL-equivalent request budget left after renewals that scans may use (the rest is margin). */
 const SCAN_BUDGET_SHARE = 0.9;
 
-type LoopName = 'renew' | 'take' | 'sync';
+type LoopName = 'renew' | 'take' | 'sync' | 'presence';
 
 export interface LeaseLoopsOptions {
   options: ResolvedLeaseCoordinatorOptions;
@@ -24,6 +24,9 @@ export interface LeaseLoopsOptions {
   renew: () => Promise<RenewResult>;
   take: () => Promise<TakeResult>;
   sync: (knownLeases?: readonly Lease[]) => Promise<SyncResult>;
+  /** Writes this worker's own item (never throws), and when to write it next. */
+  report: () => Promise<void>;
+  reportDelayMs: () => number;
   onError: (error: LeaseCoordinatorEvents['error']) => void;
 }
 
@@ -48,6 +51,10 @@ export class LeaseLoops {
     if (this.#o.shardSyncer !== undefined) {
       this.#schedule('sync', this.#jitter(this.#o.shardSyncIntervalMs), () => this.#syncStep());
     }
+    this.#schedule('presence', this.#l.reportDelayMs(), async () => {
+      await this.#l.report();
+      return this.#l.reportDelayMs();
+    });
   }
 
   /** Cancels the pending steps of these loops (all by default); running steps finish (see `settled`). */
@@ -75,6 +82,7 @@ export class LeaseLoops {
       maxTakingIntervalMs: o.maxTakingIntervalMs,
       scanBudgetShare: SCAN_BUDGET_SHARE,
       maxLeasesForWorker: o.maxLeasesForWorker,
+      workerMetricsIntervalMs: o.workerMetricsIntervalMs,
     });
   }
 
@@ -119,8 +127,10 @@ export class LeaseLoops {
 
   #nextTakeDelay(): number {
     const last = this.#l.lastTake();
+    const periods = this.scanPeriods(last);
     return nextScanDelayMs({
-      workerPeriodMs: this.scanPeriods(last).workerPeriodMs,
+      // Until the fleet settles (a plan left leases to take or move), every worker looks again sooner.
+      workerPeriodMs: last === undefined || last.settled ? periods.workerPeriodMs : periods.unsettledPeriodMs,
       liveWorkers: last?.liveWorkers ?? [this.#o.workerId],
       workerId: this.#o.workerId,
       now: this.#o.clock.now(),

@@ -1,6 +1,6 @@
 import type { Logger } from '@kinesis-kit/commons';
 import { LeaseLostError } from '../errors.js';
-import { giveUpLease, LeaseHandoffOutcome } from './giveUpLease.js';
+import { giveUpLease, LeaseHandoffOutcome, transferOrKeep } from './giveUpLease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
 import type { LeaseHandoff } from './LeaseHandoff.js';
 import type { LeaseRenewer } from './LeaseRenewer.js';
@@ -25,6 +25,7 @@ export interface LeaseReleaseOptions {
 export class LeaseRelease {
   readonly #r: LeaseReleaseOptions;
   readonly #counts = { transferred: 0, released: 0 };
+  readonly #moves = { transferred: 0, kept: 0 };
 
   constructor(options: LeaseReleaseOptions) {
     this.#r = options;
@@ -35,7 +36,15 @@ export class LeaseRelease {
     return { ...this.#counts };
   }
 
-  /** Withdraws this worker as anybody's successor, scans once and requests a successor per held lease. */
+  /** Balancing moves this worker gave up its leases to (`transferred`), or kept when the successor withdrew. */
+  get moveCounts(): Readonly<{ transferred: number; kept: number }> {
+    return { ...this.#moves };
+  }
+
+  /**
+   * Withdraws this worker as anybody's successor, scans once and requests a successor per held lease (a lease that
+   * a live worker asked for already keeps that successor: it is listening).
+   */
   async prepare(maxWaitMs: number | undefined): Promise<void> {
     const { options: o, renewer, handoff } = this.#r;
     await handoff.leave();
@@ -43,7 +52,14 @@ export class LeaseRelease {
     if (!o.gracefulHandoff || held.length === 0) return;
     try {
       const scan = await this.#r.taker.takeOnce(new Set(held), true);
-      const plans = handoff.plan(held, scan.liveWorkers, scan.leases);
+      const live = new Set(scan.liveWorkers);
+      for (const lease of scan.leases) {
+        const h = lease.handoff;
+        if (!held.includes(lease.leaseKey) || h === undefined || !h.acknowledged) continue;
+        if (h.to !== o.workerId && live.has(h.to)) handoff.adoptPull(lease.leaseKey, h.to, h.id);
+      }
+      const open = held.filter((key) => !handoff.isHandingOver(key));
+      const plans = handoff.plan(open, scan.liveWorkers, scan.leases);
       if (plans.length === 0) return;
       // A successor sees the request at its next scan: within 1.25 of its period (the stagger slot), plus reads.
       const bound = 1.25 * this.#r.workerPeriodMs(scan) + 2 * o.handoffPollIntervalMs + 500;
@@ -53,13 +69,21 @@ export class LeaseRelease {
     }
   }
 
-  /** Waits for the lease's handoff (if any), then transfers or releases it; only forgets it when not held. */
-  async release(shardId: string): Promise<void> {
+  /**
+   * Waits for the lease's handoff (if any), then transfers or releases it; only forgets it when not held. A
+   * balancing move (`leaving` false) never releases: when its successor withdrew, the lease stays held.
+   */
+  async release(shardId: string, leaving: boolean): Promise<void> {
     const { options: o, renewer, handoff } = this.#r;
     await handoff.ready(shardId);
     const successor = handoff.acknowledged(shardId);
+    const move = handoff.isPull(shardId) && !leaving;
     handoff.done(shardId);
     if (!renewer.holdsSession(shardId)) return;
+    if (move && successor !== undefined) {
+      await this.#move(shardId, successor);
+      return;
+    }
     // No isHeld() check here: past its local expiry with a renewal on the way, the lease may be held still; the
     // give-up write queues behind that renewal and fails with LeaseLostError if the lease really is gone.
     try {
@@ -75,5 +99,50 @@ export class LeaseRelease {
     } finally {
       renewer.drop(shardId);
     }
+  }
+
+  /** Reads a kept lease fresh into the renewer; false when it cannot be read, or is not ours. */
+  async #refresh(leaseKey: string): Promise<boolean> {
+    const { options: o, renewer } = this.#r;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fresh = await o.leaseTable.getLease(leaseKey);
+        if (fresh?.leaseOwner !== o.workerId) return false;
+        renewer.adopt(fresh);
+        return true;
+      } catch {
+        // retried
+      }
+    }
+    return false;
+  }
+
+  /** A balancing move: transfer to the worker that asked, or keep the lease when it withdrew. */
+  async #move(leaseKey: string, successor: { to: string; id: string }): Promise<void> {
+    const { options: o, renewer } = this.#r;
+    try {
+      await transferOrKeep(o.leaseTable, renewer, o.workerId, leaseKey, successor);
+    } catch (error) {
+      if (error instanceof LeaseLostError) return; // no longer ours: the renewer let it go already
+      // Withdrawn by the successor, or the transfer failed (throttling, a timeout): the lease stays held and its
+      // shard starts again here (a successor still waiting gives up and cancels within its bound) — from the stored
+      // checkpoint, read fresh: a checkpoint whose answer was lost may have landed. Unreadable: released instead.
+      this.#r.logger.info({ err: error, leaseKey, to: successor.to }, 'balancing move not done; keeping the lease');
+      if (await this.#refresh(leaseKey)) {
+        this.#moves.kept++;
+        return;
+      }
+      try {
+        await giveUpLease(o.leaseTable, renewer, o.workerId, leaseKey, undefined);
+      } catch {
+        // not ours any more, or the table is unreachable: the lease expires
+      } finally {
+        renewer.drop(leaseKey);
+      }
+      return;
+    }
+    this.#moves.transferred++;
+    renewer.drop(leaseKey);
+    this.#r.onHandoff({ leaseKey, outcome: LeaseHandoffOutcome.TRANSFERRED, to: successor.to });
   }
 }

@@ -26,7 +26,16 @@ interface HeldLease {
   lastBumpSentAt: number;
   /** Tail of this lease's write queue: renewals, checkpoints and releases never race each other's counter. */
   chain: Promise<unknown>;
+  /** Bytes the processor consumed since the last renewal (`recordProcessed`). */
+  bytes: number;
+  /** Local time the current throughput window started. */
+  statsSince: number;
+  /** Smoothed KB/s (the KCL 3 `throughputKBps`), carried over from the previous owner at the take. */
+  throughputKBps: number | undefined;
 }
+
+/** Weight of the newest window in the smoothed throughput (the KCL 3 `LeaseStatsRecorder` uses 0.5). */
+export const THROUGHPUT_SMOOTHING = 0.5;
 
 export interface LeaseRenewerOptions {
   leaseTable: LeaseTable;
@@ -36,6 +45,8 @@ export interface LeaseRenewerOptions {
   logger: Logger;
   /** Called once per lease the moment it stops being held (not for `drop()`). */
   onLost: (lease: Lease, reason: LeaseLostReason) => void;
+  /** Called with the item as each successful renewal wrote it (a handoff somebody asked for shows there). */
+  onRenewed?: (lease: Lease) => void;
 }
 
 /** Result of one renewal round. */
@@ -60,7 +71,10 @@ export class LeaseRenewer {
   readonly #logger: Logger;
   readonly #onLost: LeaseRenewerOptions['onLost'];
   readonly #held = new Map<string, HeldLease>();
+  readonly #onRenewed: ((lease: Lease) => void) | undefined;
   #sessions = 0;
+  /** Set once a processor reported consumed bytes: from then on renewals record each lease's throughput. */
+  #tracking = false;
 
   constructor(options: LeaseRenewerOptions) {
     this.#table = options.leaseTable;
@@ -69,6 +83,7 @@ export class LeaseRenewer {
     this.#clock = options.clock;
     this.#logger = options.logger.child({ component: 'LeaseRenewer', workerId: options.workerId });
     this.#onLost = options.onLost;
+    this.#onRenewed = options.onRenewed;
   }
 
   /**
@@ -79,7 +94,15 @@ export class LeaseRenewer {
     const held = this.#held.get(lease.leaseKey);
     if (held === undefined) {
       const session = ++this.#sessions;
-      this.#held.set(lease.leaseKey, { lease, lastBumpSentAt: sentAt, chain: Promise.resolve(), session });
+      this.#held.set(lease.leaseKey, {
+        lease,
+        lastBumpSentAt: sentAt,
+        chain: Promise.resolve(),
+        session,
+        bytes: 0,
+        statsSince: sentAt,
+        throughputKBps: lease.throughputKBps,
+      });
       return session;
     }
     // Re-taken while held (a take whose answer was lost): keep the write queue, move to the new counter.
@@ -133,16 +156,38 @@ export class LeaseRenewer {
     return this.isHeld(leaseKey) ? this.#held.get(leaseKey)?.lease : undefined;
   }
 
-  /** One heartbeat per held lease, in parallel. */
+  /**
+   * Counts bytes the processor consumed from a held lease (in `session`, when given): renewals record the lease's
+   * smoothed throughput from them, which load-aware balancing reads.
+   */
+  recordProcessed(leaseKey: string, bytes: number, session?: number): void {
+    const held = this.#held.get(leaseKey);
+    if (held === undefined || (session !== undefined && held.session !== session)) return;
+    held.bytes += bytes;
+    this.#tracking = true;
+  }
+
+  /** The smoothed throughput of each held lease (KB/s), as last recorded. */
+  throughputs(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, held] of this.#held) if (held.throughputKBps !== undefined) out.set(key, held.throughputKBps);
+    return out;
+  }
+
+  /** One heartbeat per held lease, in parallel (the table bounds how many requests are in flight). */
   async renewOnce(): Promise<RenewResult> {
     this.#expireStale();
     const result: RenewResult = { renewed: [], lost: [], failed: [] };
     await Promise.all(
       [...this.#held.keys()].map(async (key) => {
         try {
-          const outcome = await this.#fenced(key, 'renew', (counter) =>
-            this.#table.renewLease(key, this.#workerId, counter),
-          );
+          const stats = this.#stats(key);
+          let written: Lease | undefined;
+          const outcome = await this.#fenced(key, 'renew', async (counter) => {
+            written = await this.#table.renewLease(key, this.#workerId, counter, stats);
+            return written !== undefined;
+          });
+          if (outcome && written !== undefined) this.#onRenewed?.(written);
           (outcome ? result.renewed : result.lost).push(key);
         } catch (error) {
           if (error instanceof LeaseLostError) {
@@ -176,6 +221,32 @@ export class LeaseRenewer {
     const held = this.#held.get(leaseKey);
     if (!ok || held === undefined) throw new LeaseLostError(leaseKey, this.#workerId);
     return held.lease;
+  }
+
+  /** This window's smoothed throughput of a held lease, to record with its renewal (once tracking is on). */
+  #stats(key: string): { throughputKBps?: number } {
+    const held = this.#held.get(key);
+    if (held === undefined || !this.#tracking) return {};
+    const now = this.#clock.now();
+    const seconds = (now - held.statsSince) / 1000;
+    if (seconds <= 0) return held.throughputKBps === undefined ? {} : { throughputKBps: held.throughputKBps };
+    const kbps = held.bytes / 1024 / seconds;
+    const previous = held.throughputKBps;
+    held.throughputKBps =
+      previous === undefined ? kbps : THROUGHPUT_SMOOTHING * kbps + (1 - THROUGHPUT_SMOOTHING) * previous;
+    held.bytes = 0;
+    held.statsSince = now;
+    return { throughputKBps: held.throughputKBps };
+  }
+
+  /**
+   * Takes over what a fresh, strongly consistent read shows of a held lease (its checkpoint, counter): the next
+   * session started on it begins from the stored checkpoint, even after writes whose answers were lost.
+   */
+  adopt(fresh: Lease): void {
+    const held = this.#held.get(fresh.leaseKey);
+    if (held === undefined || fresh.leaseOwner !== this.#workerId) return;
+    held.lease = fresh;
   }
 
   /** Stops holding a lease without reporting it lost (after a release or a shard end). */

@@ -1,5 +1,18 @@
 import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 import type { Lease } from './Lease.js';
+import type { WorkerRecord, WorkerReport } from './WorkerRecord.js';
+
+/** What one scan of the table returned: the leases, and the workers' own items (presence and load). */
+export interface LeaseTableSnapshot {
+  readonly leases: Lease[];
+  readonly workers: WorkerRecord[];
+}
+
+/** Statistics a renewal records on the lease (the KCL 3 `throughputKBps`). */
+export interface LeaseStats {
+  /** Smoothed KB/s delivered to the processor. */
+  readonly throughputKBps?: number;
+}
 
 /** The checkpoint fields one fenced checkpoint write sets. */
 export interface CheckpointUpdate {
@@ -21,12 +34,19 @@ export interface LeaseTable {
   initialize(): Promise<void>;
   /** Every lease (a paginated Scan; eventually consistent: writes re-check with conditions). */
   listLeases(): Promise<Lease[]>;
+  /** Every lease and every worker item (one paginated, possibly parallel Scan; eventually consistent). */
+  scanTable(): Promise<LeaseTableSnapshot>;
   /** One lease, strongly consistent. */
   getLease(leaseKey: string): Promise<Lease | undefined>;
+  /** Several leases, strongly consistent (batched reads); missing ones are absent from the map. */
+  getLeases(leaseKeys: readonly string[]): Promise<Map<string, Lease>>;
   /** Puts the lease unless one with its key exists; `true` when created. */
   createLeaseIfNotExists(lease: Lease): Promise<boolean>;
-  /** Heartbeat: counter + 1, if the counter is still `leaseCounter` and the owner `owner`. */
-  renewLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean>;
+  /**
+   * Heartbeat: counter + 1 (and `stats` recorded), if the counter is still `leaseCounter` and the owner `owner`.
+   * The lease as written (so the owner sees a handoff somebody requested), or undefined when the condition failed.
+   */
+  renewLease(leaseKey: string, owner: string, leaseCounter: number, stats?: LeaseStats): Promise<Lease | undefined>;
   /**
    * Takes `observed` (as last read) for `owner`, if its counter is unchanged: owner set, counter + 1,
    * `ownerSwitchesSinceCheckpoint` + 1 when the owner changes, `checkpointOwner` and handoff attributes removed.
@@ -38,6 +58,15 @@ export interface LeaseTable {
    * only; the counter is not touched (the owner keeps renewing). Replaces any earlier request.
    */
   requestHandoff(leaseKey: string, owner: string, to: string, id: string, requestedAt: number): Promise<boolean>;
+  /**
+   * A balancing move, asked for by the worker that should hold the lease: names `to` as successor, already
+   * acknowledged (it watches the item from now on), if the lease is still `owner`'s. The
+   * owner sees it at its next renewal, stops the shard, and transfers the lease as in a graceful stop. Refused while
+   * another successor's acknowledgement is pending.
+   */
+  requestPull(leaseKey: string, owner: string, to: string, id: string, requestedAt: number): Promise<boolean>;
+  /** Removes the handoff request `id` (a successor that gave up waiting), if it is still the pending one. */
+  cancelHandoff(leaseKey: string, id: string): Promise<boolean>;
   /** Step 2 (the successor): acknowledges request `id`, if the lease is still `owner`'s and the request names `to`. */
   acknowledgeHandoff(leaseKey: string, owner: string, to: string, id: string): Promise<boolean>;
   /** The successor withdraws its acknowledgement (it is stopping itself), if the lease is still `owner`'s. */
@@ -66,4 +95,8 @@ export interface LeaseTable {
   ): Promise<boolean>;
   /** Deletes the lease (if its counter is `leaseCounter`, when given). */
   deleteLease(leaseKey: string, leaseCounter?: number): Promise<boolean>;
+  /** Writes this worker's own item (presence and load; counter + 1, created if absent). Unconditional. */
+  putWorker(report: WorkerReport): Promise<void>;
+  /** Deletes a worker's item (its own on stop; a long-dead worker's, if its counter is still `counter`). */
+  deleteWorker(workerId: string, counter?: number): Promise<boolean>;
 }

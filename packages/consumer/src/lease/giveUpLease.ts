@@ -42,3 +42,38 @@ export async function giveUpLease(
   );
   return result.outcome;
 }
+
+/** Thrown by `transferOrKeep` when the successor withdrew: the lease is still this worker's, unchanged. */
+export class LeaseKeptError extends Error {
+  constructor(leaseKey: string) {
+    super(`lease ${leaseKey} kept: its successor withdrew`);
+    this.name = 'LeaseKeptError';
+  }
+}
+
+/**
+ * The end of a balancing move on the owner's side: transfers the lease to the successor that asked for it; when the
+ * successor withdrew meanwhile (it gave up waiting, or is stopping), the owner keeps the lease as it is and throws
+ * `LeaseKeptError` (nothing was written). Throws `LeaseLostError` when the lease is no longer ours.
+ */
+export async function transferOrKeep(
+  table: LeaseTable,
+  renewer: LeaseRenewer,
+  workerId: string,
+  leaseKey: string,
+  successor: { to: string; id: string },
+): Promise<void> {
+  await renewer.write(
+    leaseKey,
+    'transfer',
+    async (counter) => {
+      if (await table.transferLease(leaseKey, workerId, counter, successor.to, successor.id)) return true;
+      const fresh = await table.getLease(leaseKey);
+      if (fresh?.leaseOwner === successor.to && fresh.handoff === undefined) return true; // landed unheard
+      if (fresh?.leaseOwner === workerId && fresh.leaseCounter === counter) throw new LeaseKeptError(leaseKey);
+      return false;
+    },
+    (lease) => ({ ...lease, leaseOwner: successor.to }),
+    (fresh) => fresh.leaseOwner === successor.to,
+  );
+}

@@ -1,4 +1,5 @@
 import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import type { WorkerLoadSample } from '../balancing/workerLoad.js';
 import type { ShardSyncer } from '../shardSync/ShardSyncer.js';
 import type { LeaseTable } from './LeaseTable.js';
 
@@ -37,8 +38,32 @@ export interface LeaseCoordinatorOptions {
   handoffPollIntervalMs?: number;
   /** @default Infinity */
   maxLeasesForWorker?: number;
-  /** @default 1 */
+  /**
+   * The most balancing moves a worker asks for in one taking cycle (each a graceful handoff from a busier worker).
+   * @default Infinity (its whole share at once; the KCL 2.x default is 1)
+   */
   maxLeasesToStealAtOneTime?: number;
+  /**
+   * The band around the mean load (or the mean lease count) inside which a fleet counts as balanced, as a fraction:
+   * 0.1 = every worker within ±10 % of the mean. Inside it nothing moves. (KCL 3 `reBalanceThresholdPercentage` 10)
+   * @default 0.1
+   */
+  balanceThreshold?: number;
+  /**
+   * Share of a worker's load above the mean that one balancing plan moves away, 0 < d ≤ 1 (KCL 3
+   * `dampeningPercentage`). Loads here are per-lease measurements that move with the lease, so a plan is exact and
+   * the default moves it all (see docs/leases.md, "Balancing"). @default 1
+   */
+  balanceDamping?: number;
+  /**
+   * How often a worker writes its own item (load: event-loop utilization, CPU, throughput) while it holds leases;
+   * a worker holding none writes it every `renewalIntervalMs` so the fleet counts it. @default 30_000
+   */
+  workerMetricsIntervalMs?: number;
+  /**
+   * Measures this worker's load for its item. @default event-loop utilization and process CPU, over the interval
+   */
+  workerLoadSampler?: () => WorkerLoadSample;
   /** Period of shard discovery, run by one worker (the lowest live worker id). @default 60_000 */
   shardSyncIntervalMs?: number;
   /** @default silentLogger() */
@@ -50,8 +75,9 @@ export interface LeaseCoordinatorOptions {
 }
 
 export interface ResolvedLeaseCoordinatorOptions
-  extends Readonly<Required<Omit<LeaseCoordinatorOptions, 'shardSyncer'>>> {
+  extends Readonly<Required<Omit<LeaseCoordinatorOptions, 'shardSyncer' | 'workerLoadSampler'>>> {
   readonly shardSyncer: ShardSyncer | undefined;
+  readonly workerLoadSampler: (() => WorkerLoadSample) | undefined;
 }
 
 export const DEFAULT_LEASE_COORDINATOR_OPTIONS = Object.freeze({
@@ -60,7 +86,10 @@ export const DEFAULT_LEASE_COORDINATOR_OPTIONS = Object.freeze({
   gracefulHandoff: true,
   handoffPollIntervalMs: 100,
   maxLeasesForWorker: Number.POSITIVE_INFINITY,
-  maxLeasesToStealAtOneTime: 1,
+  maxLeasesToStealAtOneTime: Number.POSITIVE_INFINITY,
+  balanceThreshold: 0.1,
+  balanceDamping: 1,
+  workerMetricsIntervalMs: 30_000,
   shardSyncIntervalMs: 60_000,
 });
 
@@ -87,6 +116,7 @@ export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions)
     random: options.random ?? Math.random,
     ...options,
     shardSyncer: options.shardSyncer,
+    workerLoadSampler: options.workerLoadSampler,
     failoverTimeMs,
     renewalIntervalMs,
     takingIntervalMs,
@@ -102,7 +132,14 @@ export function resolveLeaseCoordinatorOptions(options: LeaseCoordinatorOptions)
   if (typeof resolved.gracefulHandoff !== 'boolean') {
     throw new InvalidOptionError('gracefulHandoff', 'a boolean', resolved.gracefulHandoff);
   }
-  positiveInteger('maxLeasesToStealAtOneTime', resolved.maxLeasesToStealAtOneTime, 0);
+  if (resolved.maxLeasesToStealAtOneTime !== Number.POSITIVE_INFINITY)
+    positiveInteger('maxLeasesToStealAtOneTime', resolved.maxLeasesToStealAtOneTime, 0);
+  const { balanceThreshold, balanceDamping } = resolved;
+  if (typeof balanceThreshold !== 'number' || !(balanceThreshold >= 0 && balanceThreshold < 1))
+    throw new InvalidOptionError('balanceThreshold', 'a number from 0 to below 1', balanceThreshold);
+  if (typeof balanceDamping !== 'number' || !(balanceDamping > 0 && balanceDamping <= 1))
+    throw new InvalidOptionError('balanceDamping', 'a number above 0, at most 1', balanceDamping);
+  positiveInteger('workerMetricsIntervalMs', resolved.workerMetricsIntervalMs, 100);
   positiveInteger('shardSyncIntervalMs', resolved.shardSyncIntervalMs, 10);
   if (
     resolved.maxLeasesForWorker !== Number.POSITIVE_INFINITY &&

@@ -31,6 +31,17 @@ export interface DynamoDBLeaseTableOptions {
    * writes — or `stop()` — beyond the lease's own expiry. @default 5000
    */
   requestTimeoutMs?: number;
+  /**
+   * The most requests in flight at once (renewals of a thousand leases, parallel scans): beyond the SDK client's
+   * sockets they would only queue there (and make it warn). Queued requests start their timeout when sent.
+   * @default 32
+   */
+  maxConcurrentRequests?: number;
+  /**
+   * The most parallel segments of one scan: a table whose scan took several 1 MB pages is read in that many segments
+   * at once next time (up to this). @default 8
+   */
+  maxScanSegments?: number;
   /** @default silentLogger() */
   logger?: Logger;
   /** @default systemClock */
@@ -50,6 +61,8 @@ export const DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS = Object.freeze({
   tags: Object.freeze([]) as readonly Tag[],
   tableActiveTimeoutMs: 120_000,
   requestTimeoutMs: 5_000,
+  maxConcurrentRequests: 32,
+  maxScanSegments: 8,
 });
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
@@ -72,7 +85,14 @@ export function resolveDynamoDBLeaseTableOptions(
   if (!Object.values(LeaseTableBillingMode).includes(resolved.billingMode)) {
     throw new InvalidOptionError('billingMode', "'PAY_PER_REQUEST' or 'PROVISIONED'", resolved.billingMode);
   }
-  for (const key of ['readCapacityUnits', 'writeCapacityUnits', 'tableActiveTimeoutMs', 'requestTimeoutMs'] as const) {
+  for (const key of [
+    'readCapacityUnits',
+    'writeCapacityUnits',
+    'tableActiveTimeoutMs',
+    'requestTimeoutMs',
+    'maxConcurrentRequests',
+    'maxScanSegments',
+  ] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(key, 'a positive integer', value);
   }

@@ -16,6 +16,8 @@ export interface ScanPeriodInput {
   readonly maxTakingIntervalMs: number;
   /** Share of the remaining budget spent on scans (the rest is margin: expiry re-scans, retries). */
   readonly scanBudgetShare: number;
+  /** How often each worker writes its own item while it holds leases (presence and load). */
+  readonly workerMetricsIntervalMs?: number;
 }
 
 /** KCL 2.x defaults relative to failoverTimeMillis (LeaseManagementConfig: epsilon 25 ms). */
@@ -34,7 +36,8 @@ export function fleetScanPeriodMs(input: ScanPeriodInput): number {
   const workers = Math.max(1, input.liveWorkers);
   const budget = kcl2RequestsPerMinute(leases, workers, input.failoverTimeMs);
   const renewals = (60_000 / input.renewalIntervalMs) * leases;
-  const scansPerMinute = (budget - renewals) * input.scanBudgetShare;
+  const reports = input.workerMetricsIntervalMs === undefined ? 0 : (60_000 / input.workerMetricsIntervalMs) * workers;
+  const scansPerMinute = (budget - renewals - reports) * input.scanBudgetShare;
   const wanted = scansPerMinute > 0 ? 60_000 / scansPerMinute : Number.POSITIVE_INFINITY;
   const upper = Math.max(input.takingIntervalMs, input.maxTakingIntervalMs);
   // Quantized to 10 ms so workers with slightly different views still agree on their slots.
@@ -50,6 +53,11 @@ export interface WorkerScanInput extends ScanPeriodInput {
 export interface ScanPeriods {
   readonly fleetPeriodMs: number;
   readonly workerPeriodMs: number;
+  /**
+   * This worker's period while the fleet is not settled (leases to take or move, handoffs in flight): at most
+   * 2 × takingIntervalMs, so a plan's moves follow each other quickly. Costs more only while it lasts.
+   */
+  readonly unsettledPeriodMs: number;
   /** Workers that must each take some of a crashed worker's leases (1: the first scanner can take them all). */
   readonly takersAfterCrash: number;
 }
@@ -64,7 +72,8 @@ export function scanPeriods(input: WorkerScanInput): ScanPeriods {
     const ceiling = input.failoverTimeMs - input.renewalIntervalMs - input.takingIntervalMs;
     workerPeriodMs = Math.min(workerPeriodMs, Math.max(fleetPeriodMs, ceiling));
   }
-  return { fleetPeriodMs, workerPeriodMs, takersAfterCrash };
+  const unsettledPeriodMs = Math.min(workerPeriodMs, Math.max(fleetPeriodMs, 2 * input.takingIntervalMs));
+  return { fleetPeriodMs, workerPeriodMs, unsettledPeriodMs, takersAfterCrash };
 }
 
 /**

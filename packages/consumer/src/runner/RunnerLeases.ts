@@ -20,6 +20,8 @@ export interface RunnerLeases {
   shardEnded(shardId: string, session: number, childShards: ChildShardInfo[] | undefined): Promise<void>;
   /** Hands the lease over (graceful stop) or releases it; a no-op once the session is over. */
   releaseLease(shardId: string, session: number): Promise<void>;
+  /** Counts the data bytes of a batch the processor finished (the lease's throughput, for load-aware balancing). */
+  recordProcessed(shardId: string, session: number, bytes: number): void;
 }
 
 /** The lease fields a runner starts from. */

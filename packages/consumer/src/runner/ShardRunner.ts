@@ -309,6 +309,7 @@ export class ShardRunner {
     // throws: the batch then counts as interrupted).
     if (outcome === CallOutcome.DONE || outcome === CallOutcome.SKIPPED) {
       this.#lastProcessed = last;
+      this.#o.leases.recordProcessed(this.#shardId, this.#session, dataBytesOf(records));
       this.#o.metrics.batch(this.#shardId, records.length, millisBehindLatest, last.approximateArrivalTimestamp);
       this.#o.events.emitLazy('consumer.batch_processed', () => ({
         shardId: this.#shardId,
@@ -382,4 +383,11 @@ export class ShardRunner {
       this.#o.events.emit('consumer.error', { shardId: this.#shardId, error, context: what });
     }
   }
+}
+
+/** Sum of the records' data sizes (what a lease's throughput counts, as the KCL's `DataBytesProcessed`). */
+function dataBytesOf(records: readonly { data: Uint8Array }[]): number {
+  let bytes = 0;
+  for (const record of records) bytes += record.data.length;
+  return bytes;
 }

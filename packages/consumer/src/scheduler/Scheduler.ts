@@ -16,6 +16,12 @@ export interface SchedulerLeases extends RunnerLeases {
   onLeaseLost(listener: (shardId: string, reason: LeaseLostReason) => void): () => void;
   /** Called when a lease is gained; returns an unsubscribe function. */
   onLeaseGained(listener: (shardId: string) => void): () => void;
+  /** Called when another worker asked for a lease this worker holds (a balancing move). */
+  onHandoffRequested(listener: (shardId: string) => void): () => void;
+  /** Gives a lease up now (no runner to stop first). */
+  handOver(shardId: string): Promise<void>;
+  /** Refuses a balancing move (the shard is stopped here on purpose). */
+  declineHandoff(shardId: string): Promise<void>;
 }
 
 export interface SchedulerOptions {
@@ -63,9 +69,33 @@ export class Scheduler {
         entry?.runner.leaseLost();
       }),
       this.#o.leases.onLeaseGained(() => this.tick()),
+      // A balancing move: the shard stops as in a graceful stop (batch, shutdownRequested, checkpoint), and its
+      // runner's release transfers the lease to the worker that asked.
+      this.#o.leases.onHandoffRequested((shardId) => {
+        this.#answerMove(shardId).catch((error: unknown) =>
+          this.#logger.warn({ err: error, shardId }, 'answering a balancing move failed'),
+        );
+      }),
     );
     this.tick();
     this.#schedule();
+  }
+
+  /**
+   * A balancing move asked for a held lease: its runner stops as in a graceful stop, and its release hands the lease
+   * over. A shard the error policy stopped here keeps its lease (it must not bounce between workers): declined.
+   */
+  async #answerMove(shardId: string): Promise<void> {
+    const entry = this.#runners.get(shardId);
+    if (entry !== undefined) {
+      entry.runner.requestShutdown();
+      const reason = await entry.done;
+      if (reason !== ShutdownReason.ERROR || !this.#finished.has(shardId)) return;
+    } else if (!this.#finished.has(shardId)) {
+      await this.#o.leases.handOver(shardId);
+      return;
+    }
+    await this.#o.leases.declineHandoff(shardId);
   }
 
   #schedule(): void {

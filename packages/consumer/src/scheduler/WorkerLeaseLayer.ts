@@ -50,6 +50,23 @@ export class WorkerLeaseLayer implements SchedulerLeases {
     return this.#coordinator.releaseLease(shardId, { session });
   }
 
+  recordProcessed(shardId: string, session: number, bytes: number): void {
+    this.#coordinator.recordProcessed(shardId, bytes, session);
+  }
+
+  /** Gives a lease up now (a balancing move asked for it, and no runner holds its shard). */
+  handOver(shardId: string): Promise<void> {
+    return this.#coordinator.releaseLease(shardId);
+  }
+
+  declineHandoff(shardId: string): Promise<void> {
+    return this.#coordinator.declineHandoff(shardId);
+  }
+
+  onHandoffRequested(listener: (shardId: string) => void): () => void {
+    return this.#coordinator.on('lease_handoff_requested', ({ leaseKey }) => listener(leaseKey));
+  }
+
   /**
    * Releases every lease still held (gained while stopping, left by a runner that could not release, or held by a
    * processor still running when stop()'s time ran out).
