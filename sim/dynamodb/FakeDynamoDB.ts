@@ -24,6 +24,7 @@ import { applyUpdate, evaluateCondition, type Item, Placeholders, validation } f
 import { parseCondition, parseUpdate } from './expressions/parse.js';
 import { type LeaseStore, type LeaseWriteKind, view } from './LeaseStore.js';
 
+const ITEMS_PER_MB_PAGE = 3_000;
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 const OWNER = 'leaseOwner';
 
@@ -81,10 +82,14 @@ export class FakeDynamoDB implements SimService {
   readonly #random: Random;
   #table: TableDescription | undefined;
 
-  constructor(store: LeaseStore, world: World, random: Random) {
+  /** Cut Scan pages short at random (exercises pagination); off: pages end at DynamoDB's 1 MB only. */
+  readonly #randomPages: boolean;
+
+  constructor(store: LeaseStore, world: World, random: Random, options: { randomPages?: boolean } = {}) {
     this.store = store;
     this.#world = world;
     this.#random = random;
+    this.#randomPages = options.randomPages ?? true;
   }
 
   operationOf(command: object): string {
@@ -180,7 +185,8 @@ export class FakeDynamoDB implements SimService {
     const now = this.#world.now;
     const limit = input.Limit as number | undefined;
     // DynamoDB pages at 1 MB; our tables are tiny, so pages are cut at random sometimes to exercise pagination.
-    const cap = limit ?? (this.#random.chance(0.3) ? this.#random.int(1, 4) : Number.POSITIVE_INFINITY);
+    // About 3,000 lease items fill DynamoDB's 1 MB page.
+    const cap = limit ?? (this.#randomPages && this.#random.chance(0.3) ? this.#random.int(1, 4) : ITEMS_PER_MB_PAGE);
     const total = input.TotalSegments as number | undefined;
     const segment = input.Segment as number | undefined;
     if (

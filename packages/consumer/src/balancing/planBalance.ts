@@ -116,7 +116,16 @@ export function planBalance(input: BalanceInput): BalancePlan {
   for (const lease of leases)
     if (lease.owner !== undefined && workerIds.has(lease.owner)) targets.set(lease.key, lease.owner);
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const next = placeOnce(workers, leases, targets, pass === 0 ? caps : undefined, mean, loadOf, epsilon);
+    const next = placeOnce(workers, leases, targets, pass === 0 ? caps : undefined, {
+      mean,
+      loadOf,
+      epsilon,
+      // Counts: nearer the mean than not (floor/ceil shares). Loads: inside the band's upper half, so one big
+      // lease too many is handed on rather than kept (two hot shards on one worker are 1.3 × the mean).
+      keep: countMode
+        ? (run, x, cap) => run + x / 2 <= cap + epsilon
+        : (run, x, cap) => run + x <= cap * (1 + input.threshold / 2) + epsilon,
+    });
     const changed = leases.some((l) => next.get(l.key) !== targets.get(l.key));
     targets = next;
     if (!changed) break;
@@ -163,10 +172,15 @@ function placeOnce(
   leases: readonly BalanceLease[],
   owners: ReadonlyMap<string, string>,
   caps: ReadonlyMap<string, number> | undefined,
-  mean: number,
-  loadOf: (lease: BalanceLease) => number,
-  epsilon: number,
+  p: {
+    mean: number;
+    loadOf: (lease: BalanceLease) => number;
+    epsilon: number;
+    /** Whether a worker at `run` keeps a lease of load `x` against its `cap`. */
+    keep: (run: number, x: number, cap: number) => boolean;
+  },
 ): Map<string, string> {
+  const { mean, loadOf, epsilon } = p;
   const byOwner = new Map<string, BalanceLease[]>(workers.map((w) => [w.id, []]));
   const pool: { lease: BalanceLease; owner: string | undefined }[] = [];
   for (const lease of leases) {
@@ -186,7 +200,7 @@ function placeOnce(
       .sort((a, b) => Number(b.pinned) - Number(a.pinned) || loadOf(b) - loadOf(a) || hash(a.key) - hash(b.key));
     for (const lease of ordered) {
       const x = loadOf(lease);
-      if (lease.pinned || (n < worker.maxLeases && run + x / 2 <= cap + epsilon)) {
+      if (lease.pinned || (n < worker.maxLeases && p.keep(run, x, cap))) {
         run += x;
         n++;
         targets.set(lease.key, worker.id);

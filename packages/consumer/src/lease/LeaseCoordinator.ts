@@ -1,4 +1,4 @@
-import { type Clock, type Logger, TypedEmitter } from '@kinesis-kit/commons';
+import { type Clock, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
 import { ConsumerError, LeaseLostError, StreamMismatchError } from '../errors.js';
 import {
   compareExtendedSequenceNumbers,
@@ -110,7 +110,9 @@ export class LeaseCoordinator {
       heldCount: () => this.#renewer.size,
       onReceived: (lease, sentAt) => {
         if (this.#state !== State.RUNNING || this.#leaving) return;
+        const already = this.#renewer.holdsSession(lease.leaseKey); // taken by a scan meanwhile: same session
         this.#renewer.add(lease, sentAt);
+        if (already) return;
         this.#logger.info({ shardId: lease.leaseKey }, 'lease handed over to this worker');
         this.#events.emit('lease_gained', lease);
       },
@@ -173,8 +175,10 @@ export class LeaseCoordinator {
     try {
       await this.#o.leaseTable.initialize();
       await this.#checkStream();
-      // Announced before the first scan: the others count this worker from their next scan on.
+      // Announced, then one takingIntervalMs before the first scan: workers started together (a deploy) see each
+      // other there, and none takes every free lease only to hand most of them over again.
       await this.#presence.report();
+      await sleep(this.#o.takingIntervalMs, undefined, this.#clock);
       // One shard sync per start (new shards, children a crashed fleet never created); afterwards only the
       // lowest live worker id syncs periodically.
       const first = await this.takeOnce();
@@ -317,8 +321,12 @@ export class LeaseCoordinator {
           pendingCheckpoint: null,
         }),
       (lease) => withCheckpoint(lease, position),
-      (fresh) =>
-        compareExtendedSequenceNumbers(fresh.checkpoint, position) === 0 && fresh.pendingCheckpoint === undefined,
+      // Already there — or further: a later checkpoint of ours landed although its answer was lost (the item still
+      // names us). Writing this one now would move the stored checkpoint back, so it counts as done.
+      (fresh) => {
+        const order = compareExtendedSequenceNumbers(fresh.checkpoint, position);
+        return order > 0 || (order === 0 && fresh.pendingCheckpoint === undefined);
+      },
       options.session,
     );
   }
@@ -428,8 +436,11 @@ export class LeaseCoordinator {
     this.#lastTake = result;
     await this.#handoff.onScan(result.leases, result.liveWorkers);
     for (const { lease, sentAt } of result.taken) {
+      // Taken again while held (a lease handed over to us during the scan, or a take whose answer was lost): the
+      // same session goes on, nothing is gained.
+      const already = this.#renewer.holdsSession(lease.leaseKey);
       this.#renewer.add(lease, sentAt);
-      this.#events.emit('lease_gained', lease);
+      if (!already) this.#events.emit('lease_gained', lease);
     }
     this.#events.emitLazy('taking_cycle', () => {
       const { leases: _leases, taken, ...rest } = result;

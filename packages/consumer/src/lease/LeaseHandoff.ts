@@ -26,6 +26,8 @@ interface Outgoing {
   /** `push`: this worker is stopping and named the successor; `pull`: the successor asked (a balancing move). */
   readonly kind: 'push' | 'pull';
   state: 'requested' | 'acknowledged' | 'abandoned';
+  /** The request write landed: only then does a read that lacks it mean the request is gone. */
+  written: boolean;
   readonly ready: Promise<void>;
   resolve: () => void;
 }
@@ -100,6 +102,7 @@ export class LeaseHandoff {
       kind: 'pull',
       deadline: Number.POSITIVE_INFINITY,
       state: 'acknowledged',
+      written: true,
       ready: Promise.resolve(),
       resolve: () => undefined,
     });
@@ -195,13 +198,15 @@ export class LeaseHandoff {
           kind: 'push',
           deadline: now + ackTimeoutMs,
           state: 'requested',
+          written: false,
           ready,
           resolve,
         };
         this.#outgoing.set(leaseKey, entry);
         try {
           const ok = await this.#o.leaseTable.requestHandoff(leaseKey, this.#o.workerId, to, id, Date.now());
-          if (!ok) this.#abandon(entry);
+          if (ok) entry.written = true;
+          else this.#abandon(entry);
         } catch (error) {
           this.#logger.warn({ err: error, shardId: leaseKey }, 'handoff request failed; releasing instead');
           this.#abandon(entry);
@@ -348,7 +353,8 @@ export class LeaseHandoff {
         this.#abandon(entry);
         continue;
       }
-      outgoing.push([leaseKey, entry]);
+      // A read sent before the request landed would not show it: such an entry waits for the next poll.
+      if (entry.written) outgoing.push([leaseKey, entry]);
     }
     const expired: [string, Incoming][] = [];
     for (const [leaseKey, entry] of this.#incoming) {
@@ -371,7 +377,7 @@ export class LeaseHandoff {
     } catch {
       return; // read again at the next poll (the deadlines bound it)
     }
-    for (const [leaseKey, entry] of outgoing) this.#checkOutgoing(entry, leases.get(leaseKey));
+    for (const [leaseKey, entry] of outgoing) this.#checkOutgoing(leaseKey, entry, leases.get(leaseKey));
     await Promise.all(
       incoming.map(([leaseKey, entry]) => this.#checkIncoming(leaseKey, entry, leases.get(leaseKey), sentAt)),
     );
@@ -391,11 +397,16 @@ export class LeaseHandoff {
     }
   }
 
-  #checkOutgoing(entry: Outgoing, lease: Lease | undefined): void {
+  #checkOutgoing(leaseKey: string, entry: Outgoing, lease: Lease | undefined): void {
     if (entry.state !== 'requested') return;
-    if (lease === undefined || lease.leaseOwner !== this.#o.workerId || lease.handoff?.id !== entry.id) {
+    const h = lease?.handoff;
+    if (lease?.leaseOwner === this.#o.workerId && h !== undefined && h.id !== entry.id && h.acknowledged) {
+      // A balancing move replaced our request before its successor answered: that worker is listening already.
+      this.#outgoing.set(leaseKey, { ...entry, to: h.to, id: h.id, kind: 'pull', state: 'acknowledged' });
+      entry.resolve();
+    } else if (lease === undefined || lease.leaseOwner !== this.#o.workerId || h?.id !== entry.id) {
       this.#abandon(entry);
-    } else if (lease.handoff.acknowledged) {
+    } else if (h.acknowledged) {
       entry.state = 'acknowledged';
       entry.resolve();
     }
