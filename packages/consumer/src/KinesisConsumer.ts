@@ -29,8 +29,10 @@ import { HandlerProcessor } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 import type { RunnerLease } from './runner/RunnerLeases.js';
 import { ShardRunner } from './runner/ShardRunner.js';
+import { StreamTaggedEvents } from './runner/StreamTaggedEvents.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
+import { MultiStreamSync, type StreamConfig } from './shardSync/MultiStreamSync.js';
 import { ShardSyncer } from './shardSync/ShardSyncer.js';
 
 /**
@@ -110,21 +112,36 @@ export class KinesisConsumer {
     const o = this.#o;
     const kinesisClient = o.kinesisClient ?? new KinesisClient({});
     const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
-    const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
     const leaseTable = new DynamoDBLeaseTable({
       dynamoDbClient,
       tableName: o.leaseTableName,
       logger: o.logger,
       clock: o.clock,
     });
-    const shardSyncer = new ShardSyncer({
-      kinesisClient,
-      ...stream,
-      leaseTable,
-      initialPosition: o.initialPosition,
-      logger: o.logger,
-      clock: o.clock,
-    });
+    // One stream, or several through one table (the KCL multi-stream layout).
+    const multi =
+      o.streams === undefined
+        ? undefined
+        : new MultiStreamSync({
+            kinesisClient,
+            leaseTable,
+            streams: o.streams,
+            initialPosition: o.initialPosition,
+            refreshIntervalMs: o.streamDiscoveryIntervalMs,
+            formerStreamLeaseDeletion: o.formerStreamLeaseDeletion,
+            logger: o.logger,
+            clock: o.clock,
+          });
+    const shardSyncer =
+      multi ??
+      new ShardSyncer({
+        kinesisClient,
+        ...(o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn }),
+        leaseTable,
+        initialPosition: o.initialPosition,
+        logger: o.logger,
+        clock: o.clock,
+      });
     const coordinator = new LeaseCoordinator({
       ...o.leaseOptions,
       leaseTable,
@@ -136,28 +153,49 @@ export class KinesisConsumer {
     });
     this.#coordinator = coordinator;
     this.#forwardLeaseEvents(coordinator);
-    const leaseLayer = new WorkerLeaseLayer(coordinator);
+    const leaseLayer = new WorkerLeaseLayer(
+      coordinator,
+      multi === undefined ? undefined : (lease) => streamNameOf(multi.streamOf(lease)),
+    );
     this.#leaseLayer = leaseLayer;
     const prefetchBudget = new PrefetchBudget(o.maxPrefetchedBytes);
-    const pollingFetcherFactory: RecordsFetcherFactory = (start) =>
-      new PollingFetcher(start, {
-        kinesisClient,
-        streamName: o.streamName,
-        streamArn: o.streamArn,
-        maxRecords: o.maxRecords,
-        idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
-        minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
-        retryBaseDelayMs: o.fetchRetryBaseDelayMs,
-        retryMaxDelayMs: o.fetchRetryMaxDelayMs,
-        prefetchBudget,
-        logger: o.logger,
-        clock: o.clock,
-        events: this.#events,
-      });
+    const pollingFetcherFactory =
+      (
+        target: { streamName?: string | undefined; streamArn?: string | undefined },
+        events: TypedEmitter<ConsumerEvents>,
+      ): RecordsFetcherFactory =>
+      (start) =>
+        new PollingFetcher(start, {
+          kinesisClient,
+          streamName: target.streamName,
+          streamArn: target.streamArn,
+          maxRecords: o.maxRecords,
+          idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
+          minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
+          retryBaseDelayMs: o.fetchRetryBaseDelayMs,
+          retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+          prefetchBudget,
+          logger: o.logger,
+          clock: o.clock,
+          events,
+        });
     const fetcherFactory =
       o.retrieval === 'polling'
-        ? pollingFetcherFactory
+        ? pollingFetcherFactory({ streamName: o.streamName, streamArn: o.streamArn }, this.#events)
         : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget);
+    // Several streams: each runner reads its lease's stream, and its events say which one.
+    const runnerWiring = (lease: RunnerLease) => {
+      if (multi === undefined || lease.streamName === undefined) return { fetcherFactory, events: this.#events };
+      const config = lease.streamId === undefined ? undefined : multi.streams().get(lease.streamId);
+      const events = new StreamTaggedEvents(
+        this.#events,
+        { streamName: lease.streamName, ...(lease.streamId === undefined ? {} : { streamId: lease.streamId }) },
+        this.#logger,
+      );
+      const target =
+        config?.streamArn !== undefined ? { streamArn: config.streamArn } : { streamName: lease.streamName };
+      return { fetcherFactory: pollingFetcherFactory(target, events), events };
+    };
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#processorFactory();
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -168,14 +206,13 @@ export class KinesisConsumer {
           lease,
           leases: leaseLayer,
           processorFactory,
-          fetcherFactory,
+          ...runnerWiring(lease),
           limiter,
           initialTimestamp,
           onProcessorError: o.onProcessorError,
           processorRetryBaseDelayMs: o.processorRetryBaseDelayMs,
           processorRetryMaxDelayMs: o.processorRetryMaxDelayMs,
           parentShardPollIntervalMs: o.parentShardPollIntervalMs,
-          events: this.#events,
           metrics: this.#metrics,
           logger: o.logger,
           clock: o.clock,
@@ -399,4 +436,9 @@ export class KinesisConsumer {
           : undefined,
       });
   }
+}
+
+/** A configured stream's name (from its ARN when given by ARN). */
+function streamNameOf(config: StreamConfig | undefined): string | undefined {
+  return config?.streamName ?? config?.streamArn?.split('/').pop();
 }

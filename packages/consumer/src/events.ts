@@ -13,6 +13,15 @@ export const ProcessorErrorAction = {
 export type ProcessorErrorAction = (typeof ProcessorErrorAction)[keyof typeof ProcessorErrorAction];
 
 /**
+ * Which stream a per-shard event is about, when the consumer reads several (`streams`): absent otherwise. `streamId`
+ * is the KCL's stream identifier (`account:streamName:creationEpoch`, its `StreamId` metrics dimension).
+ */
+export interface StreamTag {
+  streamName?: string;
+  streamId?: string;
+}
+
+/**
  * The consumer's instrumentation events, one payload type per name. Subscribe with `consumer.on(name, listener)`;
  * `on()` returns an unsubscribe function. Payloads are built only when someone listens.
  */
@@ -22,22 +31,31 @@ export interface ConsumerEvents {
   /** `stop()` finished: every shard shut down, leases handed over to named successors or released. */
   'consumer.stopped': { workerId: string; durationMs: number; leasesHandedOver: number; leasesReleased: number };
   /** This worker now holds the shard's lease; a runner starts for it. */
-  'consumer.lease_gained': { shardId: string };
+  'consumer.lease_gained': { shardId: string } & StreamTag;
   /**
    * The lease was lost: `taken` by another worker, `expired` (no renewal succeeded for `failoverTimeMs`), or
    * `deleted`; no further record of the shard is delivered here.
    */
-  'consumer.lease_lost': { shardId: string; reason?: LeaseLostReason };
+  'consumer.lease_lost': { shardId: string; reason?: LeaseLostReason } & StreamTag;
   /** A taking cycle took leases: unowned or expired ones, or `stolen` from a busier worker to balance. */
   'consumer.leases_taken': { shardIds: string[]; stolen: number; target: number; liveWorkers: number };
-  /** A lease this worker gave up gracefully while stopping: handed to a named successor (`to`), or released. */
+  /**
+   * A lease this worker gave up gracefully — while stopping, for a balancing move another worker asked for, or
+   * because its stream is no longer read: handed to a named successor (`to`), or released. `shardId` is the lease's
+   * key (`stream:shardId` in a multi-stream table).
+   */
   'consumer.lease_handoff': { shardId: string; outcome: 'transferred' | 'released'; to?: string };
   /** A shard sync (ListShards → leases) created or removed leases. */
   'consumer.shard_sync': { shardCount: number; created: string[]; removed: string[] };
   /** A shard runner changed state. */
-  'consumer.shard_state': { shardId: string; from: ShardRunnerState; to: ShardRunnerState; reason?: ShutdownReason };
+  'consumer.shard_state': {
+    shardId: string;
+    from: ShardRunnerState;
+    to: ShardRunnerState;
+    reason?: ShutdownReason;
+  } & StreamTag;
   /** A batch was handed to the processor and it returned. */
-  'consumer.batch_processed': {
+  'consumer.batch_processed': StreamTag & {
     shardId: string;
     recordCount: number;
     millisBehindLatest: number | undefined;
@@ -46,9 +64,9 @@ export interface ConsumerEvents {
     discardedByHashKeyRange: number;
   };
   /** A checkpoint was written. `sequenceNumber` may be the sentinel `SHARD_END`. */
-  'consumer.checkpoint': { shardId: string; sequenceNumber: string; subSequenceNumber: number };
+  'consumer.checkpoint': { shardId: string; sequenceNumber: string; subSequenceNumber: number } & StreamTag;
   /** The processor threw. `action` says what the worker does about it. */
-  'consumer.processor_error': {
+  'consumer.processor_error': StreamTag & {
     shardId: string;
     error: unknown;
     attempt: number;
@@ -57,13 +75,13 @@ export interface ConsumerEvents {
     retryInMs?: number;
   };
   /** A GetShardIterator/GetRecords call failed; the fetcher retries after `retryInMs`. */
-  'consumer.fetch_error': { shardId: string; error: unknown; attempt: number; retryInMs: number };
+  'consumer.fetch_error': { shardId: string; error: unknown; attempt: number; retryInMs: number } & StreamTag;
   /** The shard iterator expired; a fresh one was requested from the last fetched position. */
-  'consumer.iterator_expired': { shardId: string };
+  'consumer.iterator_expired': { shardId: string } & StreamTag;
   /** The shard was read to its end and checkpointed `SHARD_END`; its children can start. */
-  'consumer.shard_ended': { shardId: string; childShardIds: string[] };
+  'consumer.shard_ended': { shardId: string; childShardIds: string[] } & StreamTag;
   /** Per fetch: how far behind the tip this shard's reader is. */
-  'consumer.lag': { shardId: string; millisBehindLatest: number | undefined; recordCount: number };
+  'consumer.lag': { shardId: string; millisBehindLatest: number | undefined; recordCount: number } & StreamTag;
   /** A background failure the worker recovers from (lease layer, shard end bookkeeping, …). */
-  'consumer.error': { shardId?: string; error: unknown; context: string };
+  'consumer.error': { shardId?: string; error: unknown; context: string } & StreamTag;
 }

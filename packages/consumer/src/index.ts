@@ -14,7 +14,7 @@ export {
 } from './errors.js';
 export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';
-export { newLease } from './lease/Lease.js';
+export { leaseShardId, multiStreamLeaseKey, newLease } from './lease/Lease.js';
 export { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinatorEvents.js';
 export type { RenewResult } from './lease/LeaseRenewer.js';
@@ -41,16 +41,26 @@ export {
   SHARD_END,
   TRIM_HORIZON,
 } from './sequence/ExtendedSequenceNumber.js';
+export type {
+  FormerStreamLeaseDeletion,
+  MultiStreamSyncOptions,
+  StreamConfig,
+  StreamTracker,
+} from './shardSync/MultiStreamSync.js';
+export { MultiStreamSync } from './shardSync/MultiStreamSync.js';
 export type { LeasePlan } from './shardSync/ShardGraph.js';
 export { InitialPosition, planLeases } from './shardSync/ShardGraph.js';
+export type { ShardSource } from './shardSync/ShardSource.js';
 export type { ChildShardInfo, ShardSyncerOptions, SyncResult } from './shardSync/ShardSyncer.js';
 export { ShardSyncer } from './shardSync/ShardSyncer.js';
+export type { StreamIdentifier } from './shardSync/streamIdentifier.js';
+export { parseStreamIdentifier, serializeStreamIdentifier } from './shardSync/streamIdentifier.js';
 // --- end lease layer ---
 
 // --- worker (docs/consumer.md) ---
 export type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './checkpoint/RecordCheckpointer.js';
 export { ConsumerStateError, FetcherClosedError, InvalidCheckpointError } from './errors.js';
-export type { ConsumerEvents } from './events.js';
+export type { ConsumerEvents, StreamTag } from './events.js';
 export { ProcessorErrorAction } from './events.js';
 export type { PollingFetcherOptions } from './fetch/PollingFetcher.js';
 export { PollingFetcher } from './fetch/PollingFetcher.js';

@@ -10,6 +10,7 @@ import {
 } from './fetch/fanOut/retrievalOptions.js';
 import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
+import type { FormerStreamLeaseDeletion, StreamConfig, StreamTracker } from './shardSync/MultiStreamSync.js';
 
 /** Where a shard without a checkpoint starts. */
 export type InitialPositionOption = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
@@ -21,6 +22,20 @@ export type InitialPositionOption = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Dat
 export interface KinesisConsumerOptions {
   streamName?: string | undefined;
   streamArn?: string | undefined;
+  /**
+   * Several streams through one lease table (instead of `streamName`/`streamArn`): a list, or a tracker function
+   * polled every `streamDiscoveryIntervalMs`, whose result may change at runtime. Leases use the KCL multi-stream
+   * layout (`account:streamName:creationEpoch:shardId`); each stream may have its own `initialPosition`. Polling
+   * retrieval only. See docs/consumer.md, "Several streams".
+   */
+  streams?: readonly StreamConfig[] | StreamTracker | undefined;
+  /** How often a `streams` tracker function is called (every worker calls it). @default 60000 (the KCL's) */
+  streamDiscoveryIntervalMs?: number | undefined;
+  /**
+   * What happens to the leases of a stream no longer in `streams`: kept with their checkpoints (`'none'`), or
+   * deleted once nobody has renewed them for `afterMs` (`{ afterMs }`). @default 'none'
+   */
+  formerStreamLeaseDeletion?: FormerStreamLeaseDeletion | undefined;
   /** Names the lease table (KCL `applicationName`): workers with the same name share the stream's shards. */
   applicationName: string;
   /** @default applicationName (KCL `tableName`) */
@@ -115,6 +130,9 @@ export interface KinesisConsumerOptions {
 export interface ResolvedKinesisConsumerOptions {
   streamName: string | undefined;
   streamArn: string | undefined;
+  streams: readonly StreamConfig[] | StreamTracker | undefined;
+  streamDiscoveryIntervalMs: number;
+  formerStreamLeaseDeletion: FormerStreamLeaseDeletion;
   applicationName: string;
   leaseTableName: string;
   workerId: string;
@@ -187,8 +205,30 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     stopTimeoutMs: options.stopTimeoutMs ?? d.stopTimeoutMs,
     keepProcessAlive: options.keepProcessAlive ?? true,
   };
-  if ((o.streamName === undefined) === (o.streamArn === undefined))
-    throw new InvalidOptionError('streamName', 'set (or `streamArn`), but not both', o.streamName ?? o.streamArn);
+  const streamChoices = [o.streamName, o.streamArn, o.streams].filter((x) => x !== undefined).length;
+  if (streamChoices !== 1)
+    throw new InvalidOptionError(
+      'streamName',
+      'set (or `streamArn`, or `streams`), and only one of them',
+      o.streamName ?? o.streamArn ?? o.streams,
+    );
+  if (o.streams !== undefined) validateStreams(o.streams);
+  const streamDiscoveryIntervalMs = o.streamDiscoveryIntervalMs ?? 60_000;
+  integer('streamDiscoveryIntervalMs', streamDiscoveryIntervalMs, 100);
+  const formerStreamLeaseDeletion = o.formerStreamLeaseDeletion ?? 'none';
+  if (
+    formerStreamLeaseDeletion !== 'none' &&
+    !(
+      typeof formerStreamLeaseDeletion === 'object' &&
+      Number.isInteger(formerStreamLeaseDeletion.afterMs) &&
+      formerStreamLeaseDeletion.afterMs >= 0
+    )
+  )
+    throw new InvalidOptionError(
+      'formerStreamLeaseDeletion',
+      "'none' or { afterMs: an integer ≥ 0 }",
+      formerStreamLeaseDeletion,
+    );
   if (typeof o.applicationName !== 'string' || !/^[a-zA-Z0-9_.-]{1,255}$/.test(o.applicationName))
     throw new InvalidOptionError(
       'applicationName',
@@ -226,9 +266,19 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   const workerId = o.workerId ?? defaultWorkerId();
   if (typeof workerId !== 'string' || workerId.length === 0)
     throw new InvalidOptionError('workerId', 'a non-empty string', workerId);
+  const retrieval = resolveRetrievalOption(o.retrieval, o.applicationName);
+  if (o.streams !== undefined && retrieval !== 'polling')
+    throw new InvalidOptionError(
+      'retrieval',
+      "'polling' with `streams` (enhanced fan-out reads one stream)",
+      o.retrieval,
+    );
   return {
     streamName: o.streamName,
     streamArn: o.streamArn,
+    streams: o.streams,
+    streamDiscoveryIntervalMs,
+    formerStreamLeaseDeletion,
     applicationName: o.applicationName,
     leaseTableName: o.leaseTableName ?? o.applicationName,
     workerId,
@@ -257,8 +307,39 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     stopTimeoutMs: o.stopTimeoutMs,
     keepProcessAlive: o.keepProcessAlive,
     leaseOptions: o.leaseOptions ?? {},
-    retrieval: resolveRetrievalOption(o.retrieval, o.applicationName),
+    retrieval,
   };
+}
+
+/** A fixed list: each entry names exactly one stream, once. (A tracker function is checked when it is called.) */
+function validateStreams(streams: readonly StreamConfig[] | StreamTracker): void {
+  if (typeof streams === 'function') return;
+  if (!Array.isArray(streams) || streams.length === 0)
+    throw new InvalidOptionError(
+      'streams',
+      'a non-empty list of { streamName } / { streamArn }, or a function',
+      streams,
+    );
+  const seen = new Set<string>();
+  for (const [i, stream] of streams.entries()) {
+    const name = stream?.streamName ?? stream?.streamArn;
+    if ((stream?.streamName === undefined) === (stream?.streamArn === undefined) || typeof name !== 'string')
+      throw new InvalidOptionError(`streams[${i}]`, 'exactly one of `streamName` / `streamArn`', stream);
+    if (seen.has(name)) throw new InvalidOptionError(`streams[${i}]`, 'a stream not listed before', name);
+    seen.add(name);
+    const ip = stream.initialPosition;
+    if (
+      ip !== undefined &&
+      ip !== 'TRIM_HORIZON' &&
+      ip !== 'LATEST' &&
+      !(typeof ip === 'object' && ip.timestamp instanceof Date)
+    )
+      throw new InvalidOptionError(
+        `streams[${i}].initialPosition`,
+        "'TRIM_HORIZON', 'LATEST' or { timestamp: Date }",
+        ip,
+      );
+  }
 }
 
 function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {

@@ -11,8 +11,13 @@ export interface LeaseHashKeyRange {
  * Values are snapshots: the coordinator hands out copies, never its live state.
  */
 export interface Lease {
-  /** The shard id (single-stream KCL tables key leases by shard id). */
+  /**
+   * The lease's key: the shard id in a single-stream table; `account:streamName:creationEpoch:shardId` in a
+   * multi-stream one (the KCL's formats). Use {@link leaseShardId} for the shard.
+   */
   readonly leaseKey: string;
+  /** Multi-stream leases only: the shard id (the KCL's `shardId` attribute). */
+  readonly shardId?: string;
   /** The worker holding the lease; `undefined` when nobody does. */
   readonly leaseOwner: string | undefined;
   /** Bumped by every renewal, take, release and checkpoint; every ownership write is conditional on it. */
@@ -41,8 +46,9 @@ export interface Lease {
    */
   readonly startTimestamp?: number;
   /**
-   * The stream the lease belongs to, as `account:streamName:creationEpoch` (kinesis-kit attribute `kkStream`; the
-   * KCL's stream identifier format). A worker refuses a table whose leases name another stream.
+   * The stream the lease belongs to, as `account:streamName:creationEpoch` (the KCL's stream identifier): the
+   * `streamName` attribute of a multi-stream lease, or kinesis-kit's `kkStream` on a single-stream one. A worker
+   * refuses a table whose leases name other streams than the ones it reads.
    */
   readonly stream?: string;
 }
@@ -71,6 +77,8 @@ export function newLease(
     hashKeyRange?: LeaseHashKeyRange;
     startTimestamp?: number | undefined;
     stream?: string | undefined;
+    /** Multi-stream leases: the shard id (`leaseKey` is then `stream:shardId`). */
+    shardId?: string | undefined;
   } = {},
 ): Lease {
   return {
@@ -84,5 +92,16 @@ export function newLease(
     ...(fields.hashKeyRange === undefined ? {} : { hashKeyRange: fields.hashKeyRange }),
     ...(fields.startTimestamp === undefined ? {} : { startTimestamp: fields.startTimestamp }),
     ...(fields.stream === undefined ? {} : { stream: fields.stream }),
+    ...(fields.shardId === undefined ? {} : { shardId: fields.shardId }),
   };
+}
+
+/** The shard a lease is for: its `shardId` (multi-stream) or its key (single-stream). */
+export function leaseShardId(lease: Pick<Lease, 'leaseKey' | 'shardId'>): string {
+  return lease.shardId ?? lease.leaseKey;
+}
+
+/** The KCL multi-stream lease key of a shard: `account:streamName:creationEpoch:shardId`. */
+export function multiStreamLeaseKey(stream: string, shardId: string): string {
+  return `${stream}:${shardId}`;
 }

@@ -1,5 +1,5 @@
 import { type Clock, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
-import { ConsumerError, LeaseLostError, StreamMismatchError } from '../errors.js';
+import { ConsumerError, LeaseLostError } from '../errors.js';
 import {
   compareExtendedSequenceNumbers,
   type ExtendedSequenceNumber,
@@ -80,6 +80,7 @@ export class LeaseCoordinator {
       logger: this.#o.logger,
       random: this.#o.random,
       requestMove: (lease) => this.#moves.request(lease),
+      tracked: (lease) => this.#o.shardSyncer?.tracks(lease) ?? true,
     });
     this.#presence = new WorkerPresence({
       leaseTable: this.#o.leaseTable,
@@ -144,6 +145,7 @@ export class LeaseCoordinator {
       take: () => this.takeOnce(),
       sync: (knownLeases) => this.syncOnce(knownLeases),
       report: () => this.#presence.report(),
+      refreshStreams: () => this.refreshStreams(),
       reportDelayMs: () => this.#presence.nextDelayMs(),
       onError: (event) => this.#events.emit('error', event),
     });
@@ -194,13 +196,11 @@ export class LeaseCoordinator {
     this.#loops.start();
   }
 
-  /** Refuses a table whose leases belong to another stream (or to an earlier stream of the same name). */
+  /** Refuses a table whose leases belong to other streams (or to an earlier stream of the same name). */
   async #checkStream(): Promise<void> {
-    const stream = await this.#o.shardSyncer?.streamIdentity();
-    if (stream === undefined) return;
-    const foreign = (await this.#o.leaseTable.listLeases()).find((l) => l.stream !== undefined && l.stream !== stream);
-    if (foreign?.stream !== undefined)
-      throw new StreamMismatchError(this.#o.leaseTable.tableName, stream, foreign.stream);
+    const source = this.#o.shardSyncer;
+    if (source === undefined) return;
+    await source.checkTable(await this.#o.leaseTable.listLeases(), this.#o.leaseTable.tableName);
   }
 
   /** Stops the loops and waits for running steps. Held leases are not released (see `releaseLease`). */
@@ -223,7 +223,7 @@ export class LeaseCoordinator {
   async prepareHandoff(options: { maxWaitMs?: number } = {}): Promise<void> {
     if (this.#state !== State.RUNNING || this.#leaving) return;
     this.#leaving = true;
-    this.#loops.cancel(['take', 'sync', 'presence']);
+    this.#loops.cancel(['take', 'sync', 'presence', 'streams']);
     await this.#takeChain;
     // Marked leaving first: nobody plans a balancing move to (or from) this worker any more.
     await this.#presence.report(true);
@@ -296,7 +296,7 @@ export class LeaseCoordinator {
   async parentsFinished(shardId: string): Promise<boolean> {
     const lease = this.#renewer.get(shardId) ?? (await this.#o.leaseTable.getLease(shardId));
     if (lease === undefined) return true;
-    for (const parent of lease.parentShardIds) {
+    for (const parent of this.parentLeaseKeys(lease)) {
       const parentLease = await this.#o.leaseTable.getLease(parent);
       if (parentLease !== undefined && !isShardEnd(parentLease.checkpoint)) return false;
     }
@@ -356,6 +356,12 @@ export class LeaseCoordinator {
     );
   }
 
+  /** The keys of a lease's parents' leases (the parents' shard ids, or `stream:shardId` in a multi-stream table). */
+  parentLeaseKeys(lease: Lease): string[] {
+    const source = this.#o.shardSyncer;
+    return lease.parentShardIds.map((parent) => source?.leaseKeyOf(lease, parent) ?? parent);
+  }
+
   /**
    * The shard was read to its end: creates the children's leases (from `childShards`, else by a shard sync),
    * then checkpoints `SHARD_END` (fenced) and stops holding the lease. No `lease_lost` is emitted for it.
@@ -367,17 +373,19 @@ export class LeaseCoordinator {
   ): Promise<void> {
     // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns
     // (past its local expiry with a renewal on the way, the session goes on: the SHARD_END write is fenced below).
-    if (!this.#renewer.holdsSession(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
+    const ended = this.#renewer.heldLease(shardId);
+    if (ended === undefined || !this.#renewer.holdsSession(shardId, options.session))
+      throw new LeaseLostError(shardId, this.workerId);
     let childIds: string[] = [];
     let needSync = childShards === undefined || childShards.length === 0;
     if (!needSync) {
-      const children = await this.#createChildLeases(childShards ?? []);
+      const children = await this.#createChildLeases(ended, childShards ?? []);
       childIds = children.childShardIds;
       needSync = children.deferred.length > 0;
     }
     if (needSync && this.#o.shardSyncer !== undefined) {
       await this.syncOnce();
-      if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
+      if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(ended);
     }
     await this.#renewer.write(
       shardId,
@@ -404,7 +412,10 @@ export class LeaseCoordinator {
     if (options.session !== undefined && !this.#renewer.holdsSession(shardId, options.session)) return;
     // A balancing move hands the lease to the worker that asked (or keeps it); anything else is released for good.
     const move = this.#handoff.isPull(shardId) && !this.#leaving;
-    if (!move) this.#doNotTake.add(shardId);
+    // A lease of a stream no longer read is not taken by anyone; it may be again once the stream comes back.
+    const lease = this.#renewer.heldLease(shardId);
+    const untracked = lease !== undefined && this.#o.shardSyncer?.tracks(lease) === false;
+    if (!move && !untracked) this.#doNotTake.add(shardId);
     await this.#release.release(shardId, this.#leaving);
   }
 
@@ -450,6 +461,27 @@ export class LeaseCoordinator {
   }
 
   /** One shard sync (needs a `shardSyncer`). */
+  /**
+   * Re-reads the streams (multi-stream: the tracker), creating leases for new ones; then gives up the leases this
+   * worker holds of streams no longer read: listeners of `lease_release_requested` (the consumer) stop their shards
+   * first, otherwise they are released at once.
+   */
+  async refreshStreams(): Promise<void> {
+    const source = this.#o.shardSyncer;
+    if (source?.refresh === undefined || this.#state !== State.RUNNING) return;
+    await source.refresh();
+    for (const { lease } of this.#renewer.snapshot().values()) {
+      if (source.tracks(lease) || this.#handoff.isHandingOver(lease.leaseKey)) continue;
+      this.#logger.info({ leaseKey: lease.leaseKey, stream: lease.stream }, 'stream no longer read; releasing');
+      if (this.#events.hasListeners('lease_release_requested'))
+        this.#events.emit('lease_release_requested', { leaseKey: lease.leaseKey, reason: 'stream_removed' });
+      else
+        this.releaseLease(lease.leaseKey).catch((error: unknown) =>
+          this.#logger.warn({ err: error, leaseKey: lease.leaseKey }, 'releasing a lease failed'),
+        );
+    }
+  }
+
   async syncOnce(knownLeases?: readonly Lease[]): Promise<SyncResult> {
     const syncer = this.#o.shardSyncer;
     if (syncer === undefined) return { shardCount: 0, created: [], removed: [] };
@@ -458,8 +490,8 @@ export class LeaseCoordinator {
     return result;
   }
 
-  async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
-    if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(childShards);
+  async #createChildLeases(ended: Lease, childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
+    if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(ended, childShards);
     return createChildLeases(this.#o.leaseTable, childShards);
   }
 }

@@ -17,6 +17,11 @@ export interface LeaseCoordinatorEvents {
    * call `releaseLease`, which transfers it. Without a listener the lease is transferred at once.
    */
   lease_handoff_requested: { readonly leaseKey: string; readonly to: string };
+  /**
+   * The lease's stream is no longer read (multi-stream: the tracker dropped it): stop its shard (final checkpoint),
+   * then call `releaseLease`. Without a listener the lease is released at once.
+   */
+  lease_release_requested: { readonly leaseKey: string; readonly reason: 'stream_removed' };
   /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
   lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
   /** After every shard sync. */

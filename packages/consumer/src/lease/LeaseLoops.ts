@@ -10,7 +10,7 @@ import { nextScanDelayMs, type ScanPeriods, scanPeriods } from './takingSchedule
 /** Share of the KCL-equivalent request budget left after renewals that scans may use (the rest is margin). */
 const SCAN_BUDGET_SHARE = 0.9;
 
-type LoopName = 'renew' | 'take' | 'sync' | 'presence';
+type LoopName = 'renew' | 'take' | 'sync' | 'presence' | 'streams';
 
 export interface LeaseLoopsOptions {
   options: ResolvedLeaseCoordinatorOptions;
@@ -24,6 +24,8 @@ export interface LeaseLoopsOptions {
   renew: () => Promise<RenewResult>;
   take: () => Promise<TakeResult>;
   sync: (knownLeases?: readonly Lease[]) => Promise<SyncResult>;
+  /** Re-reads the streams (multi-stream), on every worker. */
+  refreshStreams: () => Promise<void>;
   /** Writes this worker's own item (never throws), and when to write it next. */
   report: () => Promise<void>;
   reportDelayMs: () => number;
@@ -50,6 +52,18 @@ export class LeaseLoops {
     this.#schedule('take', this.#nextTakeDelay(), () => this.#takeStep());
     if (this.#o.shardSyncer !== undefined) {
       this.#schedule('sync', this.#jitter(this.#o.shardSyncIntervalMs), () => this.#syncStep());
+    }
+    const refreshMs = this.#o.shardSyncer?.refreshIntervalMs;
+    if (refreshMs !== undefined) {
+      this.#schedule('streams', this.#jitter(refreshMs), async () => {
+        try {
+          await this.#l.refreshStreams();
+        } catch (error) {
+          this.#l.logger.warn({ err: error }, 'reading the streams failed');
+          this.#l.onError({ error, context: 'shard_sync' });
+        }
+        return this.#jitter(refreshMs);
+      });
     }
     this.#schedule('presence', this.#l.reportDelayMs(), async () => {
       await this.#l.report();

@@ -152,6 +152,11 @@ export class LeaseRenewer {
     return out;
   }
 
+  /** The lease as this worker holds it while its session lasts (even past its local expiry). */
+  heldLease(leaseKey: string): Lease | undefined {
+    return this.#held.get(leaseKey)?.lease;
+  }
+
   get(leaseKey: string): Lease | undefined {
     return this.isHeld(leaseKey) ? this.#held.get(leaseKey)?.lease : undefined;
   }

@@ -1,14 +1,17 @@
 import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
 import type { WorkerLoadSample } from '../balancing/workerLoad.js';
-import type { ShardSyncer } from '../shardSync/ShardSyncer.js';
+import type { ShardSource } from '../shardSync/ShardSource.js';
 import type { LeaseTable } from './LeaseTable.js';
 
 export interface LeaseCoordinatorOptions {
   leaseTable: LeaseTable;
   /** Unique per running worker (two processes must never share one). */
   workerId: string;
-  /** Discovers shards and creates their leases; without it, only existing leases are coordinated. */
-  shardSyncer?: ShardSyncer;
+  /**
+   * Discovers shards and creates their leases: a `ShardSyncer` (one stream) or a `MultiStreamSync` (several); without
+   * it, only existing leases are coordinated.
+   */
+  shardSyncer?: ShardSource;
   /**
    * A lease whose counter has not moved for this long may be taken by another worker; a worker whose renewals
    * fail for this long stops processing. The KCL's `failoverTimeMillis`. @default 10_000
@@ -76,7 +79,7 @@ export interface LeaseCoordinatorOptions {
 
 export interface ResolvedLeaseCoordinatorOptions
   extends Readonly<Required<Omit<LeaseCoordinatorOptions, 'shardSyncer' | 'workerLoadSampler'>>> {
-  readonly shardSyncer: ShardSyncer | undefined;
+  readonly shardSyncer: ShardSource | undefined;
   readonly workerLoadSampler: (() => WorkerLoadSample) | undefined;
 }
 

@@ -31,7 +31,11 @@ export const LeaseAttribute = {
   // Where an AT_TIMESTAMP lease starts, or the time a LATEST lease is anchored at (epoch ms; see Lease.startTimestamp).
   START_TIMESTAMP: 'kkStartTimestamp', // N
   // The stream the lease belongs to, as the KCL writes a stream identifier: `account:streamName:creationEpoch`.
-  STREAM: 'kkStream', // S
+  STREAM: 'kkStream', // S (single-stream leases)
+  // KCL multi-stream leases (DynamoDBMultiStreamLeaseSerializer): the stream identifier ("streamName" for legacy
+  // reasons, the KCL says) and the shard id; the key is `streamIdentifier:shardId`.
+  MULTI_STREAM_ID: 'streamName', // S
+  SHARD_ID: 'shardId', // S
 } as const;
 
 /** `entityType` of lease items; other entity types (KCL 3.5 metadata) share the table and are skipped. */
@@ -78,7 +82,13 @@ export function toLeaseItem(lease: Lease): LeaseItem {
   if (lease.checkpointOwner !== undefined) item[LeaseAttribute.CHECKPOINT_OWNER] = { S: lease.checkpointOwner };
   if (lease.throughputKBps !== undefined) item[LeaseAttribute.THROUGHPUT_KBPS] = num(lease.throughputKBps);
   if (lease.startTimestamp !== undefined) item[LeaseAttribute.START_TIMESTAMP] = num(lease.startTimestamp);
-  if (lease.stream !== undefined) item[LeaseAttribute.STREAM] = { S: lease.stream };
+  if (lease.shardId !== undefined) {
+    // Multi-stream: exactly the KCL's attributes.
+    item[LeaseAttribute.SHARD_ID] = { S: lease.shardId };
+    if (lease.stream !== undefined) item[LeaseAttribute.MULTI_STREAM_ID] = { S: lease.stream };
+  } else if (lease.stream !== undefined) {
+    item[LeaseAttribute.STREAM] = { S: lease.stream };
+  }
   return item;
 }
 
@@ -104,7 +114,9 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
   const throughput = item[LeaseAttribute.THROUGHPUT_KBPS]?.N;
   const handoff = readHandoff(item);
   const startTimestamp = item[LeaseAttribute.START_TIMESTAMP]?.N;
-  const stream = item[LeaseAttribute.STREAM]?.S;
+  const shardId = item[LeaseAttribute.SHARD_ID]?.S;
+  const stream =
+    item[LeaseAttribute.STREAM]?.S ?? (shardId === undefined ? undefined : item[LeaseAttribute.MULTI_STREAM_ID]?.S);
   return {
     leaseKey,
     leaseOwner: item[LeaseAttribute.LEASE_OWNER]?.S,
@@ -129,6 +141,7 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
       ? {}
       : { startTimestamp: Number(startTimestamp) }),
     ...(stream === undefined ? {} : { stream }),
+    ...(shardId === undefined ? {} : { shardId }),
   };
 }
 

@@ -14,6 +14,8 @@ import type {
 /** What `eachBatch` receives. The checkpointer is there for extra checkpoints; the automatic one still runs. */
 export interface EachBatchPayload {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   records: readonly ConsumerRecord[];
   millisBehindLatest: number | undefined;
   checkpointer: RecordCheckpointer;
@@ -24,6 +26,8 @@ export interface EachBatchPayload {
 /** What `eachRecord` receives beside the record. */
 export interface EachRecordContext {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   /** Aborted when the worker stops or loses the lease: no further record of the batch is handed over then. */
   signal: AbortSignal;
 }
@@ -77,7 +81,14 @@ export class HandlerProcessor implements RecordProcessor {
     const { records, shardId, signal, checkpointer } = input;
     const { eachBatch, eachRecord } = this.#o;
     if (eachBatch !== undefined) {
-      await eachBatch({ shardId, records, millisBehindLatest: input.millisBehindLatest, checkpointer, signal });
+      await eachBatch({
+        shardId,
+        ...(input.streamName === undefined ? {} : { streamName: input.streamName }),
+        records,
+        millisBehindLatest: input.millisBehindLatest,
+        checkpointer,
+        signal,
+      });
       this.#uncheckpointed += records.length;
     } else if (eachRecord !== undefined) {
       await this.#eachRecord(eachRecord, input);
@@ -87,7 +98,11 @@ export class HandlerProcessor implements RecordProcessor {
 
   async #eachRecord(handler: EachRecordHandler, input: ProcessRecordsInput): Promise<void> {
     const { records, signal, checkpointer } = input;
-    const context: EachRecordContext = { shardId: input.shardId, signal };
+    const context: EachRecordContext = {
+      shardId: input.shardId,
+      ...(input.streamName === undefined ? {} : { streamName: input.streamName }),
+      signal,
+    };
     for (const record of records) {
       if (this.#lastHandled !== undefined && compareExtendedSequenceNumbers(record, this.#lastHandled) <= 0) continue;
       if (signal.aborted) {

@@ -12,6 +12,8 @@ export type Position = ExtendedSequenceNumber;
 /** Input of {@link RecordProcessor.initialize}. */
 export interface InitializeInput {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   /** The lease's checkpoint: a position, or a sentinel (`TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP`) in `sequenceNumber`. */
   startingPosition: Position;
 }
@@ -19,6 +21,8 @@ export interface InitializeInput {
 /** Input of {@link RecordProcessor.processRecords}. */
 export interface ProcessRecordsInput {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   /** User records in sequence order (KPL aggregates already unpacked). Never empty. */
   records: readonly ConsumerRecord[];
   /** Checkpoints within what has been delivered to this processor. */
@@ -37,11 +41,15 @@ export interface ProcessRecordsInput {
 /** Input of {@link RecordProcessor.leaseLost}. No checkpointer: the lease belongs to another worker now. */
 export interface LeaseLostInput {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
 }
 
 /** Input of {@link RecordProcessor.shardEnded}. */
 export interface ShardEndedInput {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   /** `checkpointer.checkpoint()` (no arguments) writes `SHARD_END`: it must be called to finish the shard. */
   checkpointer: RecordCheckpointer;
 }
@@ -49,6 +57,8 @@ export interface ShardEndedInput {
 /** Input of {@link RecordProcessor.shutdownRequested}. */
 export interface ShutdownRequestedInput {
   shardId: string;
+  /** The shard's stream, when the consumer reads several (`streams`). */
+  streamName?: string;
   checkpointer: RecordCheckpointer;
 }
 

@@ -1,7 +1,10 @@
 import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
 import type { Position } from '../processor/RecordProcessor.js';
 
-/** What a runner needs from the lease layer: every call names the lease session the runner belongs to. */
+/**
+ * What a runner needs from the lease layer: every call names the lease (`leaseKey`: the shard id, or
+ * `stream:shardId` in a multi-stream table) and the lease session the runner belongs to.
+ */
 export interface RunnerLeases {
   /** Whether this worker still holds the lease in `session` (checked before every batch). */
   isHeld(shardId: string, session: number): boolean;
@@ -26,10 +29,17 @@ export interface RunnerLeases {
 
 /** The lease fields a runner starts from. */
 export interface RunnerLease {
+  /** The shard, as Kinesis knows it. */
   shardId: string;
+  /** The lease's key (the shard id in a single-stream table). */
+  leaseKey: string;
+  /** Multi-stream: the stream's name (processor inputs carry it) and identifier (`account:name:creationEpoch`). */
+  streamName?: string | undefined;
+  streamId?: string | undefined;
   /** This worker's holding of the lease (a lease lost and taken again is a new session, with a new runner). */
   session: number;
   checkpoint: Position;
+  /** The keys of the parents' leases (their shard ids in a single-stream table). */
   parentShardIds: readonly string[];
   hashKeyRange?: { startingHashKey: bigint; endingHashKey: bigint } | undefined;
   /** The lease's own start time (AT_TIMESTAMP), or a LATEST lease's anchor. */

@@ -45,7 +45,12 @@ const FIRST_PARENT_WAIT_MS = 250;
  */
 export class ShardRunner {
   readonly #o: ShardRunnerOptions;
+  /** The shard, as Kinesis and the processor know it. */
   readonly #shardId: string;
+  /** The lease (the shard id, or `stream:shardId` in a multi-stream table): every lease-layer call names it. */
+  readonly #leaseKey: string;
+  /** Multi-stream: the stream's name, in every processor input. */
+  readonly #stream: { streamName?: string };
   readonly #session: number;
   readonly #logger: Logger;
   /** Aborted on stop or lease loss: cancels waits and tells the processor (`signal`) to wrap up. */
@@ -71,17 +76,20 @@ export class ShardRunner {
   constructor(options: ShardRunnerOptions) {
     this.#o = options;
     this.#shardId = options.lease.shardId;
+    this.#leaseKey = options.lease.leaseKey;
+    this.#stream = options.lease.streamName === undefined ? {} : { streamName: options.lease.streamName };
     this.#session = options.lease.session;
     this.#logger = options.logger.child({ component: 'ShardRunner', shardId: this.#shardId });
     const { leases } = options;
     const shardId = this.#shardId;
+    const leaseKey = this.#leaseKey;
     const session = this.#session;
     this.#checkpointer = new ShardCheckpointer({
       shardId,
       store: {
-        checkpoint: (position) => leases.checkpoint(shardId, session, position),
-        prepareCheckpoint: (position) => leases.prepareCheckpoint(shardId, session, position),
-        shardEnded: (childShards) => leases.shardEnded(shardId, session, childShards),
+        checkpoint: (position) => leases.checkpoint(leaseKey, session, position),
+        prepareCheckpoint: (position) => leases.prepareCheckpoint(leaseKey, session, position),
+        shardEnded: (childShards) => leases.shardEnded(leaseKey, session, childShards),
       },
       initial: options.lease.checkpoint,
       events: options.events,
@@ -109,6 +117,10 @@ export class ShardRunner {
 
   get shardId(): string {
     return this.#shardId;
+  }
+
+  get leaseKey(): string {
+    return this.#leaseKey;
   }
 
   get session(): number {
@@ -161,7 +173,7 @@ export class ShardRunner {
   }
 
   #canContinue(): boolean {
-    if (this.#reason === undefined && !this.#o.leases.isHeld(this.#shardId, this.#session)) this.leaseLost();
+    if (this.#reason === undefined && !this.#o.leases.isHeld(this.#leaseKey, this.#session)) this.leaseLost();
     return this.#reason === undefined;
   }
 
@@ -186,7 +198,7 @@ export class ShardRunner {
     assertTransition(from, to);
     this.#state = to;
     const reason = to === ShardRunnerState.SHUTTING_DOWN || to === ShardRunnerState.DONE ? this.#reason : undefined;
-    this.#o.metrics.shardState(this.#shardId, to);
+    this.#o.metrics.shardState(this.#leaseKey, to);
     this.#logger.debug({ from, to, reason }, 'shard state');
     this.#o.events.emitLazy('consumer.shard_state', () =>
       reason === undefined ? { shardId: this.#shardId, from, to } : { shardId: this.#shardId, from, to, reason },
@@ -232,7 +244,11 @@ export class ShardRunner {
   async #initializing(): Promise<ShardRunnerState> {
     const outcome = await callProcessor(this.#call, 'initialize', 0, ProcessorErrorAction.RETRY, async () => {
       this.#processor ??= this.#o.processorFactory();
-      await this.#processor.initialize?.({ shardId: this.#shardId, startingPosition: this.#o.lease.checkpoint });
+      await this.#processor.initialize?.({
+        shardId: this.#shardId,
+        ...this.#stream,
+        startingPosition: this.#o.lease.checkpoint,
+      });
     });
     return outcome === CallOutcome.DONE && this.#reason === undefined
       ? ShardRunnerState.PROCESSING
@@ -262,7 +278,7 @@ export class ShardRunner {
         // Fenced before delivery: a lost lease delivers nothing more, even when the event has not arrived yet.
         if (!this.#canContinue()) break;
         if (result.records.length > 0) await this.#processBatch(result);
-        else this.#o.metrics.batch(this.#shardId, 0, result.millisBehindLatest, undefined);
+        else this.#o.metrics.batch(this.#leaseKey, 0, result.millisBehindLatest, undefined);
         if (result.shardEnded && this.#reason === undefined) {
           this.#checkpointer.markShardEnd(result.childShards);
           this.#endedWith = result.childShards;
@@ -296,6 +312,7 @@ export class ShardRunner {
           if (!this.#canContinue()) return NOT_CALLED;
           await processor.processRecords({
             shardId: this.#shardId,
+            ...this.#stream,
             records: pending,
             checkpointer: this.#checkpointer,
             millisBehindLatest,
@@ -309,8 +326,8 @@ export class ShardRunner {
     // throws: the batch then counts as interrupted).
     if (outcome === CallOutcome.DONE || outcome === CallOutcome.SKIPPED) {
       this.#lastProcessed = last;
-      this.#o.leases.recordProcessed(this.#shardId, this.#session, dataBytesOf(records));
-      this.#o.metrics.batch(this.#shardId, records.length, millisBehindLatest, last.approximateArrivalTimestamp);
+      this.#o.leases.recordProcessed(this.#leaseKey, this.#session, dataBytesOf(records));
+      this.#o.metrics.batch(this.#leaseKey, records.length, millisBehindLatest, last.approximateArrivalTimestamp);
       this.#o.events.emitLazy('consumer.batch_processed', () => ({
         shardId: this.#shardId,
         recordCount: records.length,
@@ -334,7 +351,7 @@ export class ShardRunner {
     const processor = this.#processor!;
     const outcome = await callProcessor(this.#call, 'shardEnded', 0, ProcessorErrorAction.RETRY, async () => {
       if (processor.shardEnded === undefined) await this.#checkpointer.checkpoint();
-      else await processor.shardEnded({ shardId: this.#shardId, checkpointer: this.#checkpointer });
+      else await processor.shardEnded({ shardId: this.#shardId, ...this.#stream, checkpointer: this.#checkpointer });
       if (!this.#checkpointer.shardEndCheckpointed)
         throw new Error(
           `shardEnded for ${this.#shardId} returned without checkpointer.checkpoint(): the shard cannot finish`,
@@ -352,22 +369,26 @@ export class ShardRunner {
   /** One ending per reason; then DONE. */
   async #shuttingDown(): Promise<ShardRunnerState> {
     const processor = this.#processor;
-    const held = () => this.#o.leases.holdsSession(this.#shardId, this.#session);
+    const held = () => this.#o.leases.holdsSession(this.#leaseKey, this.#session);
     switch (this.#reason) {
       case ShutdownReason.LEASE_LOST:
-        await this.#safely('leaseLost', () => processor?.leaseLost?.({ shardId: this.#shardId }));
+        await this.#safely('leaseLost', () => processor?.leaseLost?.({ shardId: this.#shardId, ...this.#stream }));
         break;
       case ShutdownReason.REQUESTED:
         if (processor !== undefined && held())
           await this.#safely('shutdownRequested', () =>
-            processor.shutdownRequested?.({ shardId: this.#shardId, checkpointer: this.#checkpointer }),
+            processor.shutdownRequested?.({
+              shardId: this.#shardId,
+              ...this.#stream,
+              checkpointer: this.#checkpointer,
+            }),
           );
-        await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#shardId, this.#session));
+        await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#leaseKey, this.#session));
         break;
       case ShutdownReason.ERROR:
         // The policy's stop_shard keeps the lease (the shard waits for an operator); a failure gives it back.
         if (this.#failure !== undefined)
-          await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#shardId, this.#session));
+          await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#leaseKey, this.#session));
         break;
       default:
         break;

@@ -49,6 +49,8 @@ export class Scheduler {
   readonly #finished = new Map<string, number>();
   #timer: TimerHandle | undefined;
   #unsubscribe: (() => void)[] = [];
+  /** Leases seen held, by key: what their events name (the shard id, and the stream when there are several). */
+  readonly #known = new Map<string, RunnerLease>();
   #stopping = false;
 
   constructor(options: SchedulerOptions) {
@@ -63,9 +65,9 @@ export class Scheduler {
 
   start(): void {
     this.#unsubscribe.push(
-      this.#o.leases.onLeaseLost((shardId, reason) => {
-        const entry = this.#runners.get(shardId);
-        this.#o.events.emit('consumer.lease_lost', { shardId, reason });
+      this.#o.leases.onLeaseLost((leaseKey, reason) => {
+        const entry = this.#runners.get(leaseKey);
+        this.#o.events.emit('consumer.lease_lost', { ...this.#tag(leaseKey), reason });
         entry?.runner.leaseLost();
       }),
       this.#o.leases.onLeaseGained(() => this.tick()),
@@ -79,6 +81,19 @@ export class Scheduler {
     );
     this.tick();
     this.#schedule();
+  }
+
+  /** An event's shard (and stream) for a lease key. */
+  #tag(leaseKey: string): { shardId: string; streamName?: string; streamId?: string } {
+    const lease = this.#known.get(leaseKey);
+    if (lease === undefined) return { shardId: leaseKey };
+    return lease.streamName === undefined
+      ? { shardId: lease.shardId }
+      : {
+          shardId: lease.shardId,
+          streamName: lease.streamName,
+          ...(lease.streamId === undefined ? {} : { streamId: lease.streamId }),
+        };
   }
 
   /**
@@ -112,7 +127,10 @@ export class Scheduler {
     const lost: string[] = [];
     if (this.#stopping) return { started, lost };
     const held = new Map<string, RunnerLease>();
-    for (const lease of this.#o.leases.heldLeases()) held.set(lease.shardId, lease);
+    for (const lease of this.#o.leases.heldLeases()) {
+      held.set(lease.leaseKey, lease);
+      this.#known.set(lease.leaseKey, lease);
+    }
     for (const [shardId, lease] of held) {
       // A runner of an earlier session still finishing (inside the processor) is told below; the new one waits.
       if (this.#runners.has(shardId) || this.#finished.get(shardId) === lease.session) continue;
@@ -129,12 +147,13 @@ export class Scheduler {
       this.#finished.delete(shardId);
       if (!this.#runners.has(shardId)) this.#o.metrics.remove(shardId);
     }
+    for (const key of this.#known.keys()) if (!held.has(key) && !this.#runners.has(key)) this.#known.delete(key);
     return { started, lost };
   }
 
   #startRunner(lease: RunnerLease): void {
-    const { shardId } = lease;
-    this.#o.events.emit('consumer.lease_gained', { shardId });
+    const shardId = lease.leaseKey;
+    this.#o.events.emit('consumer.lease_gained', this.#tag(shardId));
     const runner = this.#o.createRunner(lease);
     const done = runner.run().then((reason) => {
       this.#runners.delete(shardId);

@@ -1,5 +1,5 @@
 import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
-import type { Lease } from '../lease/Lease.js';
+import { type Lease, leaseShardId } from '../lease/Lease.js';
 import type { LeaseCoordinator } from '../lease/LeaseCoordinator.js';
 import type { LeaseLostReason } from '../lease/LeaseRenewer.js';
 import type { Position } from '../processor/RecordProcessor.js';
@@ -10,14 +10,23 @@ import type { SchedulerLeases } from './Scheduler.js';
 /** Adapts the lease layer's `LeaseCoordinator` to what the scheduler and the runners need. */
 export class WorkerLeaseLayer implements SchedulerLeases {
   readonly #coordinator: LeaseCoordinator;
+  /** Multi-stream: the name of a lease's stream (undefined: one stream, no tags). */
+  readonly #streamNameOf: ((lease: Lease) => string | undefined) | undefined;
 
-  constructor(coordinator: LeaseCoordinator) {
+  constructor(coordinator: LeaseCoordinator, streamNameOf?: (lease: Lease) => string | undefined) {
     this.#coordinator = coordinator;
+    this.#streamNameOf = streamNameOf;
   }
 
   *heldLeases(): Iterable<RunnerLease> {
-    for (const { lease, session } of this.#coordinator.getHeldLeaseSessions().values())
-      yield toRunnerLease(lease, session);
+    for (const { lease, session } of this.#coordinator.getHeldLeaseSessions().values()) {
+      const streamName = this.#streamNameOf?.(lease);
+      yield {
+        ...toRunnerLease(lease, session),
+        parentShardIds: this.#coordinator.parentLeaseKeys(lease),
+        ...(streamName === undefined ? {} : { streamName, streamId: lease.stream }),
+      };
+    }
   }
 
   isHeld(shardId: string, session?: number): boolean {
@@ -64,7 +73,13 @@ export class WorkerLeaseLayer implements SchedulerLeases {
   }
 
   onHandoffRequested(listener: (shardId: string) => void): () => void {
-    return this.#coordinator.on('lease_handoff_requested', ({ leaseKey }) => listener(leaseKey));
+    const offMove = this.#coordinator.on('lease_handoff_requested', ({ leaseKey }) => listener(leaseKey));
+    // A stream no longer read: its shards stop the same way, and the release gives the lease up.
+    const offRelease = this.#coordinator.on('lease_release_requested', ({ leaseKey }) => listener(leaseKey));
+    return () => {
+      offMove();
+      offRelease();
+    };
   }
 
   /**
@@ -87,7 +102,8 @@ export class WorkerLeaseLayer implements SchedulerLeases {
 
 function toRunnerLease(lease: Lease, session: number): RunnerLease {
   return {
-    shardId: lease.leaseKey,
+    shardId: leaseShardId(lease),
+    leaseKey: lease.leaseKey,
     session,
     checkpoint: lease.checkpoint,
     parentShardIds: lease.parentShardIds,

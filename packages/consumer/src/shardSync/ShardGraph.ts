@@ -1,5 +1,5 @@
 import type { Shard } from '@aws-sdk/client-kinesis';
-import { type Lease, type LeaseHashKeyRange, newLease } from '../lease/Lease.js';
+import { type Lease, type LeaseHashKeyRange, leaseShardId, multiStreamLeaseKey, newLease } from '../lease/Lease.js';
 import {
   AT_TIMESTAMP,
   type ExtendedSequenceNumber,
@@ -23,6 +23,11 @@ export interface PlanFields {
   readonly startTimestamp?: number | undefined;
   /** The stream identifier every new lease records (`account:streamName:creationEpoch`). */
   readonly stream?: string | undefined;
+  /**
+   * Multi-stream tables: new leases are keyed `stream:shardId` and record their `shardId` (the KCL layout). The
+   * `leases` map is keyed by shard id either way.
+   */
+  readonly multiStream?: boolean | undefined;
 }
 
 /** What a sync should change in the lease table. */
@@ -104,11 +109,13 @@ export function planLeases(
     if (checkpoint === undefined) continue;
     const hashKeyRange = hashKeyRangeOf(shard);
     const timed = checkpoint === LATEST || checkpoint === AT_TIMESTAMP;
-    const lease = newLease(id, checkpoint, {
+    const multi = fields.multiStream === true && fields.stream !== undefined;
+    const lease = newLease(multi ? multiStreamLeaseKey(fields.stream as string, id) : id, checkpoint, {
       parentShardIds: parents,
       ...(hashKeyRange === undefined ? {} : { hashKeyRange }),
       startTimestamp: timed ? fields.startTimestamp : undefined,
       stream: fields.stream,
+      shardId: multi ? id : undefined,
     });
     planned.set(id, lease);
     create.push(lease);
@@ -116,8 +123,9 @@ export function planLeases(
 
   const remove: Lease[] = [];
   for (const lease of leases.values()) {
-    if (byId.has(lease.leaseKey)) continue;
-    if (isShardEnd(lease.checkpoint) || children.has(lease.leaseKey)) remove.push(lease);
+    const id = leaseShardId(lease);
+    if (byId.has(id)) continue;
+    if (isShardEnd(lease.checkpoint) || children.has(id)) remove.push(lease);
   }
   return { create, remove };
 }

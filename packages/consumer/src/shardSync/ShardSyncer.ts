@@ -14,11 +14,12 @@ import {
   sleep,
   systemClock,
 } from '@kinesis-kit/commons';
-import { ShardSyncError } from '../errors.js';
-import type { Lease } from '../lease/Lease.js';
+import { ShardSyncError, StreamMismatchError } from '../errors.js';
+import { type Lease, leaseShardId, multiStreamLeaseKey } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { type ChildLeases, createChildLeases } from './createChildLeases.js';
 import { type InitialPosition, planLeases } from './ShardGraph.js';
+import type { ShardSource } from './ShardSource.js';
 
 /** A child shard as `GetRecords`/`SubscribeToShard` report it at a shard's end. */
 export interface ChildShardInfo {
@@ -40,6 +41,11 @@ export interface ShardSyncerOptions {
   maxListShardsAttempts?: number;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * Keys leases in the KCL multi-stream layout (`account:streamName:creationEpoch:shardId`, with `streamName` and
+   * `shardId` attributes), for a table that serves several streams (see `MultiStreamSync`). @default false
+   */
+  multiStream?: boolean;
 }
 
 /** What one sync changed. */
@@ -54,7 +60,7 @@ export interface SyncResult {
  * `planLeases` asks for and remove those of shards gone past retention. Creation is `attribute_not_exists`,
  * deletion conditional on the counter read, so concurrent syncs on several workers are harmless.
  */
-export class ShardSyncer {
+export class ShardSyncer implements ShardSource {
   readonly #o: ShardSyncerOptions;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -104,8 +110,34 @@ export class ShardSyncer {
     return this.#identity ?? undefined;
   }
 
-  /** The shards of the last listing whose parents include `shardId`. */
-  childShardIdsOf(shardId: string): string[] {
+  /** Refuses a table whose leases belong to another stream (or to an earlier stream of the same name). */
+  async checkTable(leases: readonly Lease[], tableName: string): Promise<void> {
+    const stream = await this.streamIdentity();
+    if (this.#o.multiStream === true) return; // MultiStreamSync checks the table as a whole
+    // A multi-stream table: its leases are keyed by stream; a single-stream worker would not see them as such.
+    const multi = leases.find((l) => l.shardId !== undefined);
+    if (multi !== undefined)
+      throw new StreamMismatchError(tableName, stream ?? this.#name, `${multi.stream ?? '?'} (a multi-stream table)`);
+    if (stream === undefined) return;
+    const foreign = leases.find((l) => l.stream !== undefined && l.stream !== stream);
+    if (foreign?.stream !== undefined) throw new StreamMismatchError(tableName, stream, foreign.stream);
+  }
+
+  tracks(lease: Lease): boolean {
+    if (this.#o.multiStream !== true) return lease.shardId === undefined;
+    const id = this.#identity;
+    return typeof id === 'string' && lease.stream === id && lease.shardId !== undefined;
+  }
+
+  leaseKeyOf(_sibling: Lease, shardId: string): string {
+    return this.#o.multiStream === true && typeof this.#identity === 'string'
+      ? multiStreamLeaseKey(this.#identity, shardId)
+      : shardId;
+  }
+
+  /** The shards of the last listing whose parents include the ended lease's shard. */
+  childShardIdsOf(ended: Lease): string[] {
+    const shardId = leaseShardId(ended);
     return this.#lastShards
       .filter((s) => s.ParentShardId === shardId || s.AdjacentParentShardId === shardId)
       .map((s) => s.ShardId as string);
@@ -114,14 +146,23 @@ export class ShardSyncer {
   async syncOnce(knownLeases?: readonly Lease[]): Promise<SyncResult> {
     const shards = await this.listShards();
     this.#lastShards = shards;
-    const leaseList = knownLeases ?? (await this.#o.leaseTable.listLeases());
-    const leases = new Map(leaseList.map((l) => [l.leaseKey, l]));
+    const stream = await this.streamIdentity();
+    const multi = this.#o.multiStream === true;
+    if (multi && stream === undefined)
+      throw new ShardSyncError(
+        this.#name,
+        { retriable: false },
+        'DescribeStreamSummary (multi-stream needs the stream identifier)',
+      );
+    const leaseList = (knownLeases ?? (await this.#o.leaseTable.listLeases())).filter((l) => this.tracks(l));
+    const leases = new Map(leaseList.map((l) => [leaseShardId(l), l]));
     const { initialPosition } = this.#o;
     const position = typeof initialPosition === 'string' ? initialPosition : 'AT_TIMESTAMP';
     const plan = planLeases(shards, leases, position, {
       // A LATEST lease is anchored at its creation: records written before the application started stay unread.
       startTimestamp: typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now(),
-      stream: await this.streamIdentity(),
+      stream,
+      multiStream: multi,
     });
     const created: string[] = [];
     for (const lease of plan.create) {
@@ -141,8 +182,18 @@ export class ShardSyncer {
    * Leases for a finished shard's children, from the `ChildShards` its last read returned (see
    * `createChildLeases`: a merged child whose other parent has no lease yet is deferred to a shard sync).
    */
-  async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
-    return createChildLeases(this.#o.leaseTable, childShards, await this.streamIdentity());
+  async createChildLeases(_ended: Lease | undefined, childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
+    return createChildLeases(
+      this.#o.leaseTable,
+      childShards,
+      await this.streamIdentity(),
+      this.#o.multiStream === true,
+    );
+  }
+
+  /** The stream's name (or ARN) as configured. */
+  get #name(): string {
+    return this.#o.streamName ?? this.#o.streamArn ?? '';
   }
 
   /** Every shard of the stream, open and closed (within retention). */

@@ -1,4 +1,4 @@
-import { newLease } from '../lease/Lease.js';
+import { multiStreamLeaseKey, newLease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { TRIM_HORIZON } from '../sequence/ExtendedSequenceNumber.js';
 import type { ChildShardInfo } from './ShardSyncer.js';
@@ -25,7 +25,11 @@ export async function createChildLeases(
   leaseTable: LeaseTable,
   childShards: readonly ChildShardInfo[],
   stream?: string,
+  /** Multi-stream tables: leases are keyed `stream:shardId` and record their shard id. */
+  multiStream = false,
 ): Promise<ChildLeases> {
+  const multi = multiStream && stream !== undefined;
+  const keyOf = (shardId: string) => (multi ? multiStreamLeaseKey(stream, shardId) : shardId);
   const childShardIds: string[] = [];
   const deferred: string[] = [];
   for (const child of childShards) {
@@ -33,7 +37,7 @@ export async function createChildLeases(
     childShardIds.push(child.ShardId);
     const parents = child.ParentShards ?? [];
     if (parents.length > 1) {
-      const leases = await Promise.all(parents.map((parent) => leaseTable.getLease(parent)));
+      const leases = await Promise.all(parents.map((parent) => leaseTable.getLease(keyOf(parent))));
       if (leases.some((lease) => lease === undefined)) {
         deferred.push(child.ShardId);
         continue;
@@ -42,9 +46,10 @@ export async function createChildLeases(
     const start = child.HashKeyRange?.StartingHashKey;
     const end = child.HashKeyRange?.EndingHashKey;
     await leaseTable.createLeaseIfNotExists(
-      newLease(child.ShardId, TRIM_HORIZON, {
+      newLease(keyOf(child.ShardId), TRIM_HORIZON, {
         parentShardIds: parents,
         stream,
+        shardId: multi ? child.ShardId : undefined,
         ...(start && end ? { hashKeyRange: { startingHashKey: start, endingHashKey: end } } : {}),
       }),
     );
