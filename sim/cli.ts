@@ -40,6 +40,8 @@ async function main(): Promise<number> {
   const byScenario = new Map<string, { runs: number; failed: number }>();
   const stopDurations: number[] = [];
   let maxLateStart = 0;
+  let movesAsked = 0;
+  let movesTransferred = 0;
   let failed = 0;
   let events = 0;
   for (let seed = from; seed < from + count; seed++) {
@@ -50,6 +52,8 @@ async function main(): Promise<number> {
     entry.runs++;
     stopDurations.push(...result.stats.stopDurationsMs);
     maxLateStart = Math.max(maxLateStart, result.stats.maxLateStartMs);
+    movesAsked += result.stats.movesAsked;
+    movesTransferred += result.stats.movesTransferred;
     if (result.violations.length > 0) {
       failed++;
       entry.failed++;
@@ -75,6 +79,7 @@ async function main(): Promise<number> {
     console.log(
       `  rule ${rule.padEnd(28)} ${String(seeds.length).padStart(5)} seeds, e.g. ${seeds.slice(0, 8).join(' ')}`,
     );
+  console.log(`  balancing moves: ${movesAsked} asked for, ${movesTransferred} transferred (graceful handoffs)`);
   stopDurations.sort((a, b) => a - b);
   const q = (p: number) =>
     Math.round(stopDurations[Math.min(stopDurations.length - 1, Math.floor(p * stopDurations.length))] ?? 0);

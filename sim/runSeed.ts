@@ -9,8 +9,9 @@ import { FaultState } from './faults/FaultState.js';
 import { generateScenario, type ScenarioOverrides } from './faults/generateScenario.js';
 import type { Scenario } from './faults/Scenario.js';
 import { FakeKinesis } from './kinesis/FakeKinesis.js';
+import { KinesisRouter } from './kinesis/KinesisRouter.js';
 import { SimProducer } from './kinesis/SimProducer.js';
-import { SimStream } from './kinesis/SimStream.js';
+import { SimStream, simStreamId } from './kinesis/SimStream.js';
 import { SimNetwork } from './network/SimNetwork.js';
 import { DeliveryLog } from './workers/DeliveryLog.js';
 import { Fleet } from './workers/Fleet.js';
@@ -74,8 +75,29 @@ async function simulate(
   harnessErrors: string[],
   stepWallClock: (deltaMs: number) => void,
 ): Promise<RunLog> {
-  const stream = new SimStream(scenario.shardCount, root.fork('stream'), SIM_EPOCH_MS - 86_400_000);
-  const kinesis = new FakeKinesis(stream, world);
+  // One stream, or several through one lease table: then every shard is known to the checker by its lease key
+  // (`streamId:shardId`: shard ids repeat across streams), and the services sit behind one router.
+  const multi = scenario.streams !== undefined;
+  const plans = scenario.streams ?? [{ name: 'sim-stream', shards: scenario.shardCount, trackedAtStart: true }];
+  const streams = plans.map(
+    (p, i) =>
+      new SimStream(
+        p.shards,
+        root.fork(multi ? `stream:${p.name}` : 'stream'),
+        SIM_EPOCH_MS - 86_400_000 + i * 1_000,
+        p.name,
+      ),
+  );
+  const fakes = streams.map((s, i) => new FakeKinesis(s, world, multi ? { iteratorPrefix: `AAAAAAAA${i}S` } : {}));
+  const kinesis = fakes[0]!;
+  const kinesisService = multi ? new KinesisRouter(fakes) : kinesis;
+  const keyOf = (stream: SimStream, shardId: string) => (multi ? `${simStreamId(stream)}:${shardId}` : shardId);
+  const byName = new Map(streams.map((s) => [s.name, s]));
+  const eventKey = (shardId: string, streamName: string | undefined) => {
+    const stream = streamName === undefined ? undefined : byName.get(streamName);
+    return stream === undefined ? shardId : keyOf(stream, shardId);
+  };
+  const tracked = new Set(plans.filter((p) => p.trackedAtStart).map((p) => p.name));
   const store = new LeaseStore(root.fork('dynamodb.staleness'), scenario.maxStalenessMs);
   const dynamodb = new FakeDynamoDB(store, world, root.fork('dynamodb'));
   const faults = new FaultState(root.fork('faults'), () => world.now, {
@@ -84,7 +106,15 @@ async function simulate(
     slowCalls: scenario.slowCalls,
   });
   const network = new SimNetwork(world, faults, root.fork('network'));
-  const producer = new SimProducer(stream, root.fork('puts'), scenario.keyCount);
+  let n = 0;
+  const producers = streams.map(
+    (s) =>
+      new SimProducer(s, root.fork(multi ? `puts:${s.name}` : 'puts'), scenario.keyCount, {
+        nextN: () => ++n,
+        shardKey: (shardId) => keyOf(s, shardId),
+        hotShare: scenario.hotShare,
+      }),
+  );
   const deliveries = new DeliveryLog(
     () => world.now,
     () => world.nextOrder(),
@@ -106,20 +136,26 @@ async function simulate(
       stopBoundMs: scenario.stopBoundMs,
       initialPosition: scenario.initialPosition,
       atTimestamp: scenario.atTimestamp,
+      streams: multi
+        ? { tracked: () => [...tracked], formerStreamLeaseDeletion: scenario.formerStreamLeaseDeletion }
+        : undefined,
+      keyOf: eventKey,
+      kinesisService,
     },
     scenario.slots,
     root.fork('skew'),
     scenario.maxDrift,
   );
 
-  schedulePuts(scenario, world, producer, root.fork('put-times'));
+  schedulePuts(scenario, world, producers, root.fork('put-times'), multi ? root.fork('put-streams') : undefined);
   for (const action of scenario.actions)
     world.schedule(action.at, undefined, () =>
       applyAction(action, {
         world,
         fleet,
         faults,
-        kinesis,
+        kinesis: fakes,
+        tracked,
         faultPhaseMs: scenario.faultPhaseMs,
         log: faultLog,
         stepWallClock,
@@ -141,14 +177,23 @@ async function simulate(
     maxDrift: scenario.maxDrift,
     quietEndAt,
     endAt,
-    acked: producer.acked,
-    shards: stream.shards.map((s) => ({
-      shardId: s.id,
-      parents: [s.parentShardId, s.adjacentParentShardId].filter((p): p is string => p !== undefined),
-      closedAt: s.closedAt,
-      recordCount: s.records.length,
-    })),
-    iterators: kinesis.served,
+    acked: multi ? producers.flatMap((p) => p.acked).sort((a, b) => a.n - b.n) : producers[0]!.acked,
+    shards: streams.flatMap((stream) =>
+      stream.shards.map((s) => ({
+        shardId: keyOf(stream, s.id),
+        parents: [s.parentShardId, s.adjacentParentShardId]
+          .filter((p): p is string => p !== undefined)
+          .map((p) => keyOf(stream, p)),
+        closedAt: s.closedAt,
+        recordCount: s.records.length,
+      })),
+    ),
+    iterators: multi
+      ? (kinesisService as KinesisRouter).served.map((it) => ({
+          ...it,
+          shardId: keyOf(byName.get(it.stream ?? '') ?? streams[0]!, it.shardId),
+        }))
+      : kinesis.served,
     writes: store.writes,
     attempts: deliveries.attempts,
     sessions: deliveries.sessions,
@@ -190,10 +235,18 @@ async function simulate(
   return snapshot(quietEndAt, world.now, liveAtQuietEnd);
 }
 
-function schedulePuts(scenario: Scenario, world: World, producer: SimProducer, random: Random): void {
+function schedulePuts(
+  scenario: Scenario,
+  world: World,
+  producers: readonly SimProducer[],
+  random: Random,
+  streamPick: Random | undefined,
+): void {
   const meanGapMs = 1_000 / scenario.putsPerSecond;
   const put = () => {
     if (world.now >= scenario.faultPhaseMs) return;
+    // Several streams: each put goes to one at random (its own draws, so one-stream runs keep theirs).
+    const producer = streamPick === undefined ? producers[0]! : streamPick.pick(producers);
     if (random.chance(scenario.aggregatedShare)) producer.putAggregate(world.now, random.int(2, 5));
     else producer.putPlain(world.now);
     world.after(random.range(0.2, 1.8) * meanGapMs, undefined, put);

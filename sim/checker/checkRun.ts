@@ -15,12 +15,32 @@ export interface RunStats extends OwnershipStats {
   /** Deliveries of a position already delivered before (any session). */
   redeliveries: number;
   stopDurationsMs: number[];
+  /** Balancing moves asked for (a worker's request on a lease another owns), and those that ended in a transfer. */
+  movesAsked: number;
+  movesTransferred: number;
 }
 
 /** Every check of the consumer's guarantees over one run's log. Never throws. */
 export function checkRun(log: RunLog): { violations: Violation[]; stats: RunStats } {
   const view = sessionView(log);
-  const stats: RunStats = { deliveries: 0, redeliveries: 0, stopDurationsMs: [], maxLateStartMs: 0 };
+  const stats: RunStats = {
+    deliveries: 0,
+    redeliveries: 0,
+    stopDurationsMs: [],
+    maxLateStartMs: 0,
+    movesAsked: 0,
+    movesTransferred: 0,
+  };
+  const asked = new Map<string, string>();
+  for (const w of log.writes) {
+    if (w.kind === 'handoff' && w.before?.owner !== undefined && w.before.owner !== w.requester) {
+      stats.movesAsked++;
+      asked.set(w.key, w.requester);
+    } else if (w.kind === 'transfer' && w.after?.owner !== undefined && asked.get(w.key) === w.after.owner) {
+      stats.movesTransferred++;
+      asked.delete(w.key);
+    }
+  }
   const seen = new Set<string>();
   for (const a of log.attempts)
     for (const d of a.deliveries) {

@@ -18,7 +18,17 @@ export type Action = { readonly at: number } & (
   | { readonly kind: 'expireIterators'; readonly pick: number }
   | { readonly kind: 'wallStep'; readonly deltaMs: number }
   | { readonly kind: 'processorTrouble'; readonly ms: number; readonly rates: ProcessorFaultRates }
+  | { readonly kind: 'addStream'; readonly stream: string }
+  | { readonly kind: 'removeStream'; readonly stream: string }
 );
+
+/** A stream of a multi-stream run. */
+export interface SimStreamPlan {
+  readonly name: string;
+  readonly shards: number;
+  /** Read from the start; else added at runtime (an `addStream` action). */
+  readonly trackedAtStart: boolean;
+}
 
 export type ActionKind = Action['kind'];
 
@@ -53,6 +63,12 @@ export interface Scenario {
   readonly slowCalls: boolean;
   /** Bound of eventually consistent reads. */
   readonly maxStalenessMs: number;
+  /** Several streams through one lease table (undefined: one stream, `sim-stream`). */
+  readonly streams: readonly SimStreamPlan[] | undefined;
+  /** What a removed stream's leases become (multi-stream runs). */
+  readonly formerStreamLeaseDeletion: 'none' | { readonly afterMs: number };
+  /** Share of puts routed to one hot shard. */
+  readonly hotShare: number;
 }
 
 export type { ProcessorVariant };

@@ -10,7 +10,10 @@ export interface ActionContext {
   readonly world: World;
   readonly fleet: Fleet;
   readonly faults: FaultState;
-  readonly kinesis: FakeKinesis;
+  /** Every stream (one, or several in a multi-stream run). */
+  readonly kinesis: readonly FakeKinesis[];
+  /** Multi-stream runs: the names of the streams the workers' tracker returns now. */
+  readonly tracked: Set<string>;
   readonly faultPhaseMs: number;
   readonly log: FaultEvent[];
   /** Steps the wall clock (what `Date.now()` returns) by `deltaMs`. */
@@ -23,7 +26,13 @@ export function applyAction(action: Action, ctx: ActionContext): void {
 }
 
 function apply(action: Action, ctx: ActionContext): string {
-  const { world, fleet, faults, kinesis } = ctx;
+  const { world, fleet, faults } = ctx;
+  // A resharding or iterator fault hits one stream: `pick` chooses it, then (rescaled) the shard.
+  const pickStream = (pick: number): [FakeKinesis, number] => {
+    const n = ctx.kinesis.length;
+    const i = Math.min(n - 1, Math.floor(pick * n));
+    return [ctx.kinesis[i]!, pick * n - i];
+  };
   const untilPhaseEnd = (ms: number) => Math.max(0, Math.min(ms, ctx.faultPhaseMs - world.now));
   switch (action.kind) {
     case 'start': {
@@ -58,19 +67,21 @@ function apply(action: Action, ctx: ActionContext): string {
       return '';
     }
     case 'split': {
+      const [kinesis, pick] = pickStream(action.pick);
       const open = kinesis.stream.openShards();
-      const shard = open[Math.floor(action.pick * open.length)]!;
+      const shard = open[Math.floor(pick * open.length)]!;
       const mid = shard.startingHashKey + (shard.endingHashKey - shard.startingHashKey) / 2n;
       if (mid <= shard.startingHashKey) return `split ${shard.id}: range too small`;
       const children = kinesis.stream.split(shard, mid, world.now);
-      return `split ${shard.id} → ${children.map((c) => c.id).join(', ')}`;
+      return `split ${describeShard(ctx, kinesis, shard.id)} → ${children.map((c) => c.id).join(', ')}`;
     }
     case 'merge': {
+      const [kinesis, pick] = pickStream(action.pick);
       const pairs = kinesis.stream.adjacentOpenPairs();
       if (pairs.length === 0) return 'merge: no adjacent open shards';
-      const [low, high] = pairs[Math.floor(action.pick * pairs.length)]!;
+      const [low, high] = pairs[Math.floor(pick * pairs.length)]!;
       const child = kinesis.stream.merge(low, high, world.now);
-      return `merge ${low.id} + ${high.id} → ${child.id}`;
+      return `merge ${describeShard(ctx, kinesis, low.id)} + ${high.id} → ${child.id}`;
     }
     case 'kinesisThrottle':
       faults.throttleKinesis(action.ms, action.p, action.ops);
@@ -82,19 +93,30 @@ function apply(action: Action, ctx: ActionContext): string {
       faults.ambiguousDynamoDB(action.ms, action.p);
       return `ambiguous DynamoDB answers for ${Math.round(action.ms)} ms (p ${action.p.toFixed(2)})`;
     case 'expireIterators': {
+      const [kinesis, pick] = pickStream(action.pick);
       const shards = kinesis.stream.shards;
-      const shard = shards[Math.floor(action.pick * shards.length)]!;
+      const shard = shards[Math.floor(pick * shards.length)]!;
       return `expire ${kinesis.iterators.expireAll(shard.id)} iterators of ${shard.id}`;
     }
     case 'wallStep':
       ctx.stepWallClock(action.deltaMs);
       return `wall clock steps ${action.deltaMs > 0 ? '+' : ''}${Math.round(action.deltaMs / 1000)} s`;
+    case 'addStream':
+      ctx.tracked.add(action.stream);
+      return `the tracker adds ${action.stream}`;
+    case 'removeStream':
+      ctx.tracked.delete(action.stream);
+      return `the tracker drops ${action.stream}`;
     case 'processorTrouble': {
       const r = action.rates;
       faults.processorTrouble(action.ms, r);
       return `processor trouble for ${Math.round(action.ms)} ms (throw ${r.throwP.toFixed(2)}, slow ${r.slowP.toFixed(2)}, very slow ${r.verySlowP.toFixed(2)}, factory ${r.factoryThrowP.toFixed(2)})`;
     }
   }
+}
+
+function describeShard(ctx: ActionContext, kinesis: FakeKinesis, shardId: string): string {
+  return ctx.kinesis.length > 1 ? `${kinesis.stream.name}/${shardId}` : shardId;
 }
 
 function describeWorker(worker: SimWorker): string {

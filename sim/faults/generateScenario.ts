@@ -99,6 +99,26 @@ export function generateScenario(seed: number, overrides: ScenarioOverrides = {}
       }
     }
   }
+  // Several streams: one is added at runtime; another is removed and added back before the faults end (so every
+  // record stays owed: its leases wait with their checkpoints, or are deleted and it starts again from its position).
+  let streams: { name: string; shards: number; trackedAtStart: boolean }[] | undefined;
+  let formerStreamLeaseDeletion: 'none' | { afterMs: number } = 'none';
+  if (profile.streams !== undefined) {
+    const count = rng.int(profile.streams[0], profile.streams[1]);
+    streams = Array.from({ length: count }, (_, i) => ({
+      name: `sim-stream-${String.fromCharCode(97 + i)}`,
+      shards: rng.int(profile.shards[0], profile.shards[1]),
+      trackedAtStart: i > 0,
+    }));
+    actions.push({ at: rng.range(500, faultPhaseMs / 2), kind: 'addStream', stream: streams[0]!.name });
+    const removed = streams[1 + rng.int(0, count - 2)]!.name;
+    const removeAt = rng.range(1_000, faultPhaseMs / 2);
+    actions.push({ at: removeAt, kind: 'removeStream', stream: removed });
+    actions.push({ at: rng.range(removeAt + 1_000, faultPhaseMs - 1_000), kind: 'addStream', stream: removed });
+    // Deleted leases start again at the initial position: with LATEST, records put meanwhile are skipped by design.
+    if (rng.chance(0.5) && initialPosition === 'TRIM_HORIZON')
+      formerStreamLeaseDeletion = { afterMs: rng.int(500, 3_000) };
+  }
   if (profile.name === 'latest-throttle') {
     // The fetcher's first reads, before it has fetched any record: the window the LATEST restart rule is about.
     actions.push({
@@ -136,6 +156,9 @@ export function generateScenario(seed: number, overrides: ScenarioOverrides = {}
     },
     maxStalenessMs: 1_000,
     slowCalls: profile.slowCalls,
+    streams,
+    formerStreamLeaseDeletion,
+    hotShare: profile.hotShare ?? 0,
   };
 }
 

@@ -25,6 +25,13 @@ export interface ScenarioProfile {
   readonly slowP: number;
   readonly verySlowP: number;
   readonly factoryThrowP: number;
+  /**
+   * Several streams through one lease table: how many (each with `shards` shards). One starts untracked and is added
+   * at runtime; one is removed and added back (its leases kept, or deleted after a while).
+   */
+  readonly streams?: readonly [number, number];
+  /** Share of puts routed to one hot shard (skewed throughput: load-aware balancing moves leases). */
+  readonly hotShare?: number;
 }
 
 const ALL_VARIANTS: Weights<ProcessorVariant> = [
@@ -164,6 +171,47 @@ export const PROFILES: readonly ScenarioProfile[] = [
     slowP: 0.1,
     verySlowP: 0.05,
     factoryThrowP: 0,
+  },
+  {
+    name: 'multi-stream',
+    description:
+      'several streams through one lease table; one added, one removed and added back at runtime; kills, stops, a split',
+    initialPositions: [
+      ['TRIM_HORIZON', 2],
+      ['LATEST', 1],
+    ],
+    workers: [1, 3],
+    shards: [1, 2],
+    variants: ALL_VARIANTS,
+    skipShare: 0,
+    maxConcurrentBatches: [[64, 1]],
+    stopTimeoutShare: 0.2,
+    slowCalls: true,
+    faults: { kill: 0.4, stop: 0.5, start: 0.5, split: 0.4, ddbThrottle: 0.4, pause: 0.3 },
+    throwP: 0.005,
+    slowP: 0.03,
+    verySlowP: 0,
+    factoryThrowP: 0,
+    streams: [2, 3],
+  },
+  {
+    name: 'skewed-load',
+    description:
+      'most records on one shard: balancing by load moves leases (graceful handoffs) while workers come and go',
+    initialPositions: POSITIONS,
+    workers: [2, 4],
+    shards: [3, 5],
+    variants: ALL_VARIANTS,
+    skipShare: 0,
+    maxConcurrentBatches: [[64, 1]],
+    stopTimeoutShare: 0.2,
+    slowCalls: true,
+    faults: { start: 1, stop: 0.5, kill: 0.3, pause: 0.4, ddbAmbiguous: 0.3 },
+    throwP: 0.005,
+    slowP: 0.05,
+    verySlowP: 0,
+    factoryThrowP: 0,
+    hotShare: 0.75,
   },
   {
     name: 'mixed',

@@ -34,6 +34,8 @@ export interface IteratorServed {
   type: string;
   /** Index of the first record the iterator returns. */
   index: number;
+  /** The stream (several streams: shard ids repeat across them). */
+  stream?: string;
 }
 
 const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
@@ -62,7 +64,7 @@ const KNOWN_ITERATOR_FIELDS = new Set([
 export class FakeKinesis implements SimService {
   readonly name = 'kinesis' as const;
   readonly stream: SimStream;
-  readonly iterators = new ShardIterators();
+  readonly iterators: ShardIterators;
   readonly served: IteratorServed[] = [];
   /** The one enhanced fan-out consumer registered on the stream (workers are given its ARN). */
   readonly consumerArn: string;
@@ -70,9 +72,10 @@ export class FakeKinesis implements SimService {
   readonly #world: World;
   readonly #recentReads = new Map<string, number[]>();
 
-  constructor(stream: SimStream, world: World) {
+  constructor(stream: SimStream, world: World, options: { iteratorPrefix?: string } = {}) {
     this.stream = stream;
     this.#world = world;
+    this.iterators = new ShardIterators(options.iteratorPrefix);
     this.consumerArn = `${stream.arn}/consumer/sim-app:1`;
   }
 
@@ -129,6 +132,7 @@ export class FakeKinesis implements SimService {
     if (input.NextToken !== undefined) {
       if (input.StreamName !== undefined || input.StreamARN !== undefined || input.ShardFilter !== undefined)
         throw kinesisErrors.invalidArgument('NextToken cannot be combined with StreamName, StreamARN or ShardFilter');
+      // `offset:issuedAt:stream` (several streams: a token names its stream).
       const [from, issuedAt] = input.NextToken.split(':').map(Number) as [number, number];
       if (this.#now() - issuedAt > LIST_SHARDS_TOKEN_LIFETIME_MS)
         throw kinesisErrors.expiredNextToken('NextToken expired');
@@ -144,7 +148,7 @@ export class FakeKinesis implements SimService {
     return {
       $metadata: {},
       Shards: page.map(toSdkShard),
-      ...(more ? { NextToken: `${offset + max}:${this.#now()}` } : {}),
+      ...(more ? { NextToken: `${offset + max}:${this.#now()}:${this.stream.name}` } : {}),
     };
   }
 
@@ -184,6 +188,7 @@ export class FakeKinesis implements SimService {
       shardId: shard.id,
       type: String(input.ShardIteratorType),
       index,
+      stream: this.stream.name,
     });
     return { $metadata: {}, ShardIterator: this.iterators.issue(shard.id, index, this.#now()) };
   }
@@ -255,6 +260,7 @@ export class FakeKinesis implements SimService {
       shardId: shard.id,
       type: String(start?.Type),
       index,
+      stream: this.stream.name,
     });
     const subscription = new Subscription({
       world: this.#world,

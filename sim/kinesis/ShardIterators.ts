@@ -12,10 +12,16 @@ interface IteratorState {
 /** The iterators handed out: opaque tokens naming a shard position, valid for 5 minutes (or until forced expiry). */
 export class ShardIterators {
   readonly #byToken = new Map<string, IteratorState>();
+  /** Starts every token (several streams: which stream an iterator belongs to). */
+  readonly prefix: string;
   #next = 0;
 
+  constructor(prefix = 'AAAAAAAAAAF') {
+    this.prefix = prefix;
+  }
+
   issue(shardId: string, index: number, now: number): string {
-    const token = `AAAAAAAAAAF${(++this.#next).toString(36).padStart(8, '0')}${shardId.slice(-4)}`;
+    const token = `${this.prefix}${(++this.#next).toString(36).padStart(8, '0')}${shardId.slice(-4)}`;
     this.#byToken.set(token, { shardId, index, issuedAt: now, expired: false });
     if (this.#next % 512 === 0) this.#prune(now);
     return token;

@@ -22,6 +22,15 @@ const encoder = new TextEncoder();
  * key, and KPL aggregates of several records that route to the same shard (the aggregate carries the first
  * record's hash as its explicit hash key, as `RecordAggregator` builds it). A put is acknowledged when stored.
  */
+export interface SimProducerOptions {
+  /** The next record number (several streams share one sequence, so every record is told apart). */
+  nextN?: () => number;
+  /** The checker's key of a shard (several streams: `streamId:shardId`, the lease key). @default the shard id */
+  shardKey?: (shardId: string) => string;
+  /** Share of puts whose key routes to one hot shard (the first open one): skewed throughput. @default 0 */
+  hotShare?: number;
+}
+
 export class SimProducer {
   readonly acked: AckedRecord[] = [];
   readonly #stream: SimStream;
@@ -29,21 +38,37 @@ export class SimProducer {
   readonly #keys: readonly string[];
   readonly #hashes: readonly bigint[];
   readonly #aggregator = new RecordAggregator();
+  readonly #nextN: () => number;
+  readonly #shardKey: (shardId: string) => string;
+  readonly #hotShare: number;
   #n = 0;
 
-  constructor(stream: SimStream, random: Random, keyCount: number) {
+  constructor(stream: SimStream, random: Random, keyCount: number, options: SimProducerOptions = {}) {
     this.#stream = stream;
     this.#random = random;
     this.#keys = Array.from({ length: keyCount }, (_, i) => `pk-${i}`);
     this.#hashes = this.#keys.map((k) => partitionKeyHash(k));
+    this.#nextN = options.nextN ?? (() => ++this.#n);
+    this.#shardKey = options.shardKey ?? ((shardId) => shardId);
+    this.#hotShare = options.hotShare ?? 0;
+  }
+
+  /** A key index: uniform, or (with `hotShare`) often one whose hash routes to the hot shard. */
+  #pickKey(): number {
+    if (this.#hotShare > 0 && this.#random.chance(this.#hotShare)) {
+      const hot = this.#stream.openShards()[0];
+      const candidates = this.#keys.map((_, i) => i).filter((i) => hot !== undefined && inShard(this.#hashes[i]!, hot));
+      if (candidates.length > 0) return this.#random.pick(candidates);
+    }
+    return this.#random.int(0, this.#keys.length - 1);
   }
 
   /** One plain record with a random key. */
   putPlain(now: number): void {
-    const i = this.#random.int(0, this.#keys.length - 1);
+    const i = this.#pickKey();
     const key = this.#keys[i]!;
     const shard = this.#stream.route(this.#hashes[i]!);
-    const n = ++this.#n;
+    const n = this.#nextN();
     const record = this.#stream.append(shard, {
       partitionKey: key,
       explicitHashKey: undefined,
@@ -52,12 +77,20 @@ export class SimProducer {
       aggregated: false,
       users: [{ n, key, sub: 0 }],
     });
-    this.acked.push({ n, key, shardId: shard.id, seq: record.seq, sub: 0, index: shard.records.length - 1, at: now });
+    this.acked.push({
+      n,
+      key,
+      shardId: this.#shardKey(shard.id),
+      seq: record.seq,
+      sub: 0,
+      index: shard.records.length - 1,
+      at: now,
+    });
   }
 
   /** One KPL aggregate of `count` user records whose keys all route to the same (random) open shard. */
   putAggregate(now: number, count: number): void {
-    const first = this.#random.int(0, this.#keys.length - 1);
+    const first = this.#pickKey();
     const shard = this.#stream.route(this.#hashes[first]!);
     const sameShard = this.#keys.map((_, i) => i).filter((i) => inShard(this.#hashes[i]!, shard));
     const users: { n: number; key: string; sub: number }[] = [];
@@ -65,7 +98,7 @@ export class SimProducer {
     for (let sub = 0; sub < count; sub++) {
       const i = sub === 0 ? first : this.#random.pick(sameShard);
       const key = this.#keys[i]!;
-      const n = ++this.#n;
+      const n = this.#nextN();
       aggregator.add({ partitionKey: key, data: encoder.encode(String(n)) });
       users.push({ n, key, sub });
     }
@@ -80,7 +113,15 @@ export class SimProducer {
     });
     const index = shard.records.length - 1;
     for (const u of users)
-      this.acked.push({ n: u.n, key: u.key, shardId: shard.id, seq: record.seq, sub: u.sub, index, at: now });
+      this.acked.push({
+        n: u.n,
+        key: u.key,
+        shardId: this.#shardKey(shard.id),
+        seq: record.seq,
+        sub: u.sub,
+        index,
+        at: now,
+      });
   }
 }
 

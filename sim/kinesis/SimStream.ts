@@ -35,6 +35,8 @@ export interface SimShard {
 }
 
 export const MAX_HASH_KEY = (1n << 128n) - 1n;
+/** The account of every simulated stream. */
+export const SIM_ACCOUNT = '123456789012';
 const SEQ_COUNTER_DIGITS = 40;
 const SEQ_SHARD_DIGITS = 14;
 
@@ -44,17 +46,19 @@ const SEQ_SHARD_DIGITS = 14;
  * belong to, so a sequence number used on the wrong shard is recognised (InvalidArgumentException on AWS).
  */
 export class SimStream {
-  readonly name = 'sim-stream';
-  readonly arn = 'arn:aws:kinesis:us-east-1:123456789012:stream/sim-stream';
+  readonly name: string;
+  readonly arn: string;
   readonly createdAtMs: number;
   readonly shards: SimShard[] = [];
   readonly #byId = new Map<string, SimShard>();
   readonly #random: Random;
   #counter = 1_000_000;
 
-  constructor(shardCount: number, random: Random, createdAtMs: number) {
+  constructor(shardCount: number, random: Random, createdAtMs: number, name = 'sim-stream') {
     this.#random = random;
     this.createdAtMs = createdAtMs;
+    this.name = name;
+    this.arn = `arn:aws:kinesis:us-east-1:${SIM_ACCOUNT}:stream/${name}`;
     const width = (MAX_HASH_KEY + 1n) / BigInt(shardCount);
     for (let i = 0; i < shardCount; i++) {
       const start = width * BigInt(i);
@@ -161,4 +165,9 @@ export class SimStream {
 export function compareSeq(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The KCL stream identifier of a simulated stream (`account:streamName:creationEpoch`), as the consumer builds it. */
+export function simStreamId(stream: Pick<SimStream, 'name' | 'createdAtMs'>): string {
+  return `${SIM_ACCOUNT}:${stream.name}:${Math.floor(stream.createdAtMs / 1000)}`;
 }

@@ -5,6 +5,7 @@ import { KinesisConsumer } from '@kinesis-kit/consumer';
 import type { ProcessorVariant, StopRecord, WorkerEvent, WorkerEventKind } from '../checker/RunLog.js';
 import type { FakeDynamoDB } from '../dynamodb/FakeDynamoDB.js';
 import type { FakeKinesis } from '../kinesis/FakeKinesis.js';
+import type { SimService } from '../network/callFate.js';
 import type { SimNetwork } from '../network/SimNetwork.js';
 import type { Actor } from '../world/EventQueue.js';
 import { type ClockSkew, WorkerClock } from '../world/WorkerClock.js';
@@ -31,6 +32,8 @@ export interface WorkerEnvironment {
   readonly world: World;
   readonly network: SimNetwork;
   readonly kinesis: FakeKinesis;
+  /** What the workers' Kinesis client talks to: `kinesis`, or a router over several streams. */
+  readonly kinesisService: SimService;
   readonly dynamodb: FakeDynamoDB;
   readonly log: DeliveryLog;
   readonly events: WorkerEvent[];
@@ -42,6 +45,16 @@ export interface WorkerEnvironment {
   readonly initialPosition: 'LATEST' | 'TRIM_HORIZON' | 'AT_TIMESTAMP';
   /** AT_TIMESTAMP runs: the timestamp, in true time. */
   readonly atTimestamp: number | undefined;
+  /** Several streams through one lease table (undefined: `kinesis.stream` alone). */
+  readonly streams:
+    | {
+        /** The stream names the workers' tracker returns now. */
+        readonly tracked: () => readonly string[];
+        readonly formerStreamLeaseDeletion: 'none' | { readonly afterMs: number };
+      }
+    | undefined;
+  /** The checker's key of a shard: the lease key (`streamId:shardId` with several streams). */
+  readonly keyOf: (shardId: string, streamName: string | undefined) => string;
 }
 
 export type WorkerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'killed' | 'failed';
@@ -71,14 +84,23 @@ export class SimWorker {
     const clock = new WorkerClock(env.world, this.actor, plan.skew);
     const { network } = env;
     // The one place the fakes pose as SDK clients: the consumer only calls send(command, { abortSignal }).
-    const kinesisClient = network.client(this.actor, env.kinesis) as unknown as KinesisClient;
+    const kinesisClient = network.client(this.actor, env.kinesisService) as unknown as KinesisClient;
     const dynamoDbClient = network.client(this.actor, env.dynamodb) as unknown as DynamoDBClient;
     const initialPosition =
       env.initialPosition === 'AT_TIMESTAMP'
         ? { timestamp: new Date(SIM_EPOCH_MS + (env.atTimestamp ?? 0)) }
         : env.initialPosition;
+    const streams = env.streams;
+    const multi = streams !== undefined;
+    const initial = initialPosition === 'LATEST' || initialPosition === 'TRIM_HORIZON' ? initialPosition : undefined;
     this.consumer = new KinesisConsumer({
-      streamName: env.kinesis.stream.name,
+      ...(streams === undefined
+        ? { streamName: env.kinesis.stream.name }
+        : {
+            streams: () => streams.tracked().map((streamName) => ({ streamName, initialPosition: initial })),
+            streamDiscoveryIntervalMs: 1_000,
+            formerStreamLeaseDeletion: streams.formerStreamLeaseDeletion,
+          }),
       applicationName: 'sim-app',
       workerId: plan.id,
       kinesisClient,
@@ -110,7 +132,7 @@ export class SimWorker {
       },
       // Fan-out with the consumer already registered (registration polls on real timers: a seam, see README).
       retrieval:
-        plan.retrieval === 'polling'
+        plan.retrieval === 'polling' || multi
           ? 'polling'
           : { type: 'fanout', consumerArn: env.kinesis.consumerArn, heartbeatTimeoutMs: 5_000 },
       ...processorOptions({
@@ -121,6 +143,7 @@ export class SimWorker {
         clock,
         log: env.log,
         trouble: env.trouble,
+        keyOf: env.keyOf,
       }),
     });
     this.#listen();
@@ -200,22 +223,24 @@ export class SimWorker {
     const c = this.consumer;
     const w = this.plan.id;
     const log = this.#env.log;
-    c.on('consumer.lease_gained', ({ shardId }) => log.startSession(w, shardId));
-    c.on('consumer.lease_lost', ({ shardId }) => this.#event('lease_lost', shardId));
-    c.on('consumer.shard_state', ({ shardId, to, reason }) => {
-      if (to === 'DONE') log.endSession(w, shardId, reason ?? 'done');
+    const key = this.#env.keyOf;
+    c.on('consumer.lease_gained', ({ shardId, streamName }) => log.startSession(w, key(shardId, streamName)));
+    c.on('consumer.lease_lost', ({ shardId, streamName }) => this.#event('lease_lost', key(shardId, streamName)));
+    c.on('consumer.shard_state', ({ shardId, streamName, to, reason }) => {
+      if (to === 'DONE') log.endSession(w, key(shardId, streamName), reason ?? 'done');
     });
-    c.on('consumer.checkpoint', ({ shardId, sequenceNumber, subSequenceNumber }) =>
-      this.#event('checkpoint', shardId, `${sequenceNumber}/${subSequenceNumber}`),
+    c.on('consumer.checkpoint', ({ shardId, streamName, sequenceNumber, subSequenceNumber }) =>
+      this.#event('checkpoint', key(shardId, streamName), `${sequenceNumber}/${subSequenceNumber}`),
     );
-    c.on('consumer.shard_ended', ({ shardId }) => this.#event('shard_ended', shardId));
-    c.on('consumer.processor_error', ({ shardId, error, action }) =>
-      this.#event('processor_error', shardId, `${action}: ${errorName(error)}`),
+    c.on('consumer.shard_ended', ({ shardId, streamName }) => this.#event('shard_ended', key(shardId, streamName)));
+    c.on('consumer.processor_error', ({ shardId, streamName, error, action }) =>
+      this.#event('processor_error', key(shardId, streamName), `${action}: ${errorName(error)}`),
     );
-    c.on('consumer.error', ({ shardId, error, context }) => {
-      this.#event('error', shardId, `${context}: ${errorName(error)}`);
+    c.on('consumer.error', ({ shardId, streamName, error, context }) => {
+      const shard = shardId === undefined ? undefined : key(shardId, streamName);
+      this.#event('error', shard, `${context}: ${errorName(error)}`);
       // A runner that failed is DONE without a state event.
-      if (context === 'shard_runner' && shardId !== undefined) log.endSession(w, shardId, 'runner failed');
+      if (context === 'shard_runner' && shard !== undefined) log.endSession(w, shard, 'runner failed');
     });
     c.on('consumer.started', () => this.#event('started'));
   }

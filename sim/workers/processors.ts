@@ -26,6 +26,8 @@ export interface ProcessorContext {
   readonly clock: Clock;
   readonly log: DeliveryLog;
   readonly trouble: ProcessorTrouble;
+  /** The checker's key of a shard (several streams: the lease key `streamId:shardId`). */
+  readonly keyOf: (shardId: string, streamName: string | undefined) => string;
 }
 
 /** A transient failure of the user's own work. */
@@ -40,8 +42,9 @@ export function processorOptions(ctx: ProcessorContext): HandlerOptions {
   switch (ctx.variant) {
     case 'eachRecord':
       return {
-        eachRecord: async (record, { shardId }) => {
-          const attempt = ctx.log.beginAttempt(ctx.worker, shardId, ctx.variant, ctx.onProcessorError, [record]);
+        eachRecord: async (record, { shardId, streamName }) => {
+          const key = ctx.keyOf(shardId, streamName);
+          const attempt = ctx.log.beginAttempt(ctx.worker, key, ctx.variant, ctx.onProcessorError, [record]);
           await work(ctx, 'record');
           if (ctx.trouble.throwNow(ctx.worker, 'record')) fail(ctx, attempt, 0);
           ctx.log.succeeded(attempt.deliveries[0]!);
@@ -50,8 +53,9 @@ export function processorOptions(ctx: ProcessorContext): HandlerOptions {
       };
     case 'eachBatch':
       return {
-        eachBatch: async ({ shardId, records }) => {
-          const attempt = ctx.log.beginAttempt(ctx.worker, shardId, ctx.variant, ctx.onProcessorError, records);
+        eachBatch: async ({ shardId, streamName, records }) => {
+          const key = ctx.keyOf(shardId, streamName);
+          const attempt = ctx.log.beginAttempt(ctx.worker, key, ctx.variant, ctx.onProcessorError, records);
           await work(ctx, 'batch');
           if (ctx.trouble.throwNow(ctx.worker, 'batch')) fail(ctx, attempt, undefined);
           for (const d of attempt.deliveries) ctx.log.succeeded(d);
@@ -72,8 +76,9 @@ function createProcessor(ctx: ProcessorContext): RecordProcessor {
     initialize: () => {
       if (ctx.trouble.throwNow(ctx.worker, 'initialize')) throw new SimProcessorError('initialize failed');
     },
-    processRecords: async ({ shardId, records, checkpointer }) => {
-      const attempt = ctx.log.beginAttempt(ctx.worker, shardId, ctx.variant, ctx.onProcessorError, records);
+    processRecords: async ({ shardId, streamName, records, checkpointer }) => {
+      const key = ctx.keyOf(shardId, streamName);
+      const attempt = ctx.log.beginAttempt(ctx.worker, key, ctx.variant, ctx.onProcessorError, records);
       try {
         await processAndCheckpoint(ctx, attempt, records, checkpointer, checkpointNow);
       } catch (error) {

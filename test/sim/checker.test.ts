@@ -106,6 +106,20 @@ describe('simulation checker', () => {
     expect(rulesOf(b)).toEqual([Rule.HANDOFF_DUPLICATES]);
   });
 
+  it('handoff-duplicates: the new owner after a balancing move re-delivers what the old one completed', () => {
+    // b asked for a's lease (a balancing move, no stop); a ended its session on request and transferred.
+    const b = new RunLogBuilder().shard(S0).put(S0, [0, 1, 2, 3]);
+    b.create(10, S0).take(20, S0, 'a').iterator(21, 'a', S0, 'TRIM_HORIZON', 0);
+    const a1 = b.session('a', S0, 20, { at: 1_100, reason: 'requested' });
+    b.batch(a1, 100, [0, 1]);
+    b.checkpoint(110, S0, 'a', 0); // behind what a completed
+    b.write(900, S0, 'handoff', 'b', {});
+    b.write(1_100, S0, 'transfer', 'a', { owner: 'b' });
+    const b1 = b.session('b', S0, 1_200);
+    b.batch(b1, 1_300, [1, 2, 3]);
+    expect(rulesOf(b)).toEqual([Rule.HANDOFF_DUPLICATES]);
+  });
+
   it('handoff-duplicates: the last graceful owner leaves a checkpoint behind what it completed', () => {
     const b = cleanRun();
     b.writes.splice(
