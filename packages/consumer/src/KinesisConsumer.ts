@@ -29,11 +29,9 @@ import { HandlerProcessor } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 import type { RunnerLease } from './runner/RunnerLeases.js';
 import { ShardRunner } from './runner/ShardRunner.js';
-import { StreamTaggedEvents } from './runner/StreamTaggedEvents.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
-import { MultiStreamSync, type StreamConfig } from './shardSync/MultiStreamSync.js';
-import { ShardSyncer } from './shardSync/ShardSyncer.js';
+import { consumerStreams, type StreamTarget } from './shardSync/consumerStreams.js';
 
 /**
  * How often `start()` tries to start the lease loops when DynamoDB fails transiently: the KCL's
@@ -100,11 +98,16 @@ export class KinesisConsumer {
     // A worker is a long-running service: one ref'd handle keeps the process alive from start() until stop()
     // (every other timer of the library is unref'd, and idle keep-alive sockets do not hold the loop either).
     if (this.#o.keepProcessAlive) this.#keepAlive = this.#o.clock.holdProcessOpen?.();
-    this.#starting = this.#start().catch((error: unknown) => {
-      this.#releaseProcess();
-      if (this.#state === ConsumerState.STARTING) this.#state = ConsumerState.STOPPED;
-      throw error;
-    });
+    // While start() runs the process stays alive whatever keepProcessAlive says (it waits on timers too: a worker
+    // waits a moment after announcing itself before it takes leases), as stop() does.
+    const starting = this.#o.clock.holdProcessOpen?.();
+    this.#starting = this.#start()
+      .catch((error: unknown) => {
+        this.#releaseProcess();
+        if (this.#state === ConsumerState.STARTING) this.#state = ConsumerState.STOPPED;
+        throw error;
+      })
+      .finally(() => starting?.cancel());
     return this.#starting;
   }
 
@@ -118,52 +121,9 @@ export class KinesisConsumer {
       logger: o.logger,
       clock: o.clock,
     });
-    // One stream, or several through one table (the KCL multi-stream layout).
-    const multi =
-      o.streams === undefined
-        ? undefined
-        : new MultiStreamSync({
-            kinesisClient,
-            leaseTable,
-            streams: o.streams,
-            initialPosition: o.initialPosition,
-            refreshIntervalMs: o.streamDiscoveryIntervalMs,
-            formerStreamLeaseDeletion: o.formerStreamLeaseDeletion,
-            logger: o.logger,
-            clock: o.clock,
-          });
-    const shardSyncer =
-      multi ??
-      new ShardSyncer({
-        kinesisClient,
-        ...(o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn }),
-        leaseTable,
-        initialPosition: o.initialPosition,
-        logger: o.logger,
-        clock: o.clock,
-      });
-    const coordinator = new LeaseCoordinator({
-      ...o.leaseOptions,
-      leaseTable,
-      shardSyncer,
-      workerId: o.workerId,
-      failoverTimeMs: o.failoverTimeMs,
-      logger: o.logger,
-      clock: o.clock,
-    });
-    this.#coordinator = coordinator;
-    this.#forwardLeaseEvents(coordinator);
-    const leaseLayer = new WorkerLeaseLayer(
-      coordinator,
-      multi === undefined ? undefined : (lease) => streamNameOf(multi.streamOf(lease)),
-    );
-    this.#leaseLayer = leaseLayer;
     const prefetchBudget = new PrefetchBudget(o.maxPrefetchedBytes);
-    const pollingFetcherFactory =
-      (
-        target: { streamName?: string | undefined; streamArn?: string | undefined },
-        events: TypedEmitter<ConsumerEvents>,
-      ): RecordsFetcherFactory =>
+    const pollingFetchers =
+      (target: StreamTarget, events: TypedEmitter<ConsumerEvents>): RecordsFetcherFactory =>
       (start) =>
         new PollingFetcher(start, {
           kinesisClient,
@@ -179,23 +139,32 @@ export class KinesisConsumer {
           clock: o.clock,
           events,
         });
-    const fetcherFactory =
-      o.retrieval === 'polling'
-        ? pollingFetcherFactory({ streamName: o.streamName, streamArn: o.streamArn }, this.#events)
-        : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget);
-    // Several streams: each runner reads its lease's stream, and its events say which one.
-    const runnerWiring = (lease: RunnerLease) => {
-      if (multi === undefined || lease.streamName === undefined) return { fetcherFactory, events: this.#events };
-      const config = lease.streamId === undefined ? undefined : multi.streams().get(lease.streamId);
-      const events = new StreamTaggedEvents(
-        this.#events,
-        { streamName: lease.streamName, ...(lease.streamId === undefined ? {} : { streamId: lease.streamId }) },
-        this.#logger,
-      );
-      const target =
-        config?.streamArn !== undefined ? { streamArn: config.streamArn } : { streamName: lease.streamName };
-      return { fetcherFactory: pollingFetcherFactory(target, events), events };
-    };
+    // One stream, or several through one table (the KCL multi-stream layout): where leases come from, and what
+    // each shard's runner reads.
+    const streams = consumerStreams(o, {
+      kinesisClient,
+      leaseTable,
+      events: this.#events,
+      logger: this.#logger,
+      pollingFetchers,
+      singleStreamFetchers:
+        o.retrieval === 'polling'
+          ? pollingFetchers({ streamName: o.streamName, streamArn: o.streamArn }, this.#events)
+          : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget),
+    });
+    const coordinator = new LeaseCoordinator({
+      ...o.leaseOptions,
+      leaseTable,
+      shardSyncer: streams.source,
+      workerId: o.workerId,
+      failoverTimeMs: o.failoverTimeMs,
+      logger: o.logger,
+      clock: o.clock,
+    });
+    this.#coordinator = coordinator;
+    this.#forwardLeaseEvents(coordinator);
+    const leaseLayer = new WorkerLeaseLayer(coordinator, streams.streamNameOf);
+    this.#leaseLayer = leaseLayer;
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#processorFactory();
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -206,7 +175,7 @@ export class KinesisConsumer {
           lease,
           leases: leaseLayer,
           processorFactory,
-          ...runnerWiring(lease),
+          ...streams.runnerWiring(lease),
           limiter,
           initialTimestamp,
           onProcessorError: o.onProcessorError,
@@ -374,7 +343,7 @@ export class KinesisConsumer {
   #forwardLeaseEvents(coordinator: LeaseCoordinator): void {
     const events = this.#events;
     coordinator.on('taking_cycle', (cycle) => {
-      if (cycle.taken.length === 0) return;
+      if (cycle.taken.length === 0 && cycle.stolen === 0) return;
       events.emit('consumer.leases_taken', {
         shardIds: [...cycle.taken],
         stolen: cycle.stolen,
@@ -382,8 +351,13 @@ export class KinesisConsumer {
         liveWorkers: cycle.liveWorkers.length,
       });
     });
-    coordinator.on('lease_handoff', ({ leaseKey, outcome, to }) =>
-      events.emit('consumer.lease_handoff', { shardId: leaseKey, outcome, ...(to === undefined ? {} : { to }) }),
+    coordinator.on('lease_handoff', ({ leaseKey, outcome, to, reason }) =>
+      events.emit('consumer.lease_handoff', {
+        shardId: leaseKey,
+        outcome,
+        reason,
+        ...(to === undefined ? {} : { to }),
+      }),
     );
     coordinator.on('shard_sync', (result) => {
       if (result.created.length > 0 || result.removed.length > 0) events.emit('consumer.shard_sync', result);
@@ -436,9 +410,4 @@ export class KinesisConsumer {
           : undefined,
       });
   }
-}
-
-/** A configured stream's name (from its ARN when given by ARN). */
-function streamNameOf(config: StreamConfig | undefined): string | undefined {
-  return config?.streamName ?? config?.streamArn?.split('/').pop();
 }

@@ -37,14 +37,23 @@ export interface ConsumerEvents {
    * `deleted`; no further record of the shard is delivered here.
    */
   'consumer.lease_lost': { shardId: string; reason?: LeaseLostReason } & StreamTag;
-  /** A taking cycle took leases: unowned or expired ones, or `stolen` from a busier worker to balance. */
+  /**
+   * A taking cycle took leases (unowned or expired ones: `shardIds`, lease keys), or asked `stolen` busier workers
+   * to hand leases over (balancing moves: those arrive as `consumer.lease_gained` once transferred).
+   */
   'consumer.leases_taken': { shardIds: string[]; stolen: number; target: number; liveWorkers: number };
   /**
    * A lease this worker gave up gracefully — while stopping, for a balancing move another worker asked for, or
    * because its stream is no longer read: handed to a named successor (`to`), or released. `shardId` is the lease's
    * key (`stream:shardId` in a multi-stream table).
    */
-  'consumer.lease_handoff': { shardId: string; outcome: 'transferred' | 'released'; to?: string };
+  'consumer.lease_handoff': {
+    shardId: string;
+    outcome: 'transferred' | 'released';
+    to?: string;
+    /** This worker is stopping, another asked for the lease (a balancing move), or a plain release. */
+    reason: 'stop' | 'move' | 'release';
+  };
   /** A shard sync (ListShards → leases) created or removed leases. */
   'consumer.shard_sync': { shardCount: number; created: string[]; removed: string[] };
   /** A shard runner changed state. */

@@ -116,7 +116,8 @@ describe('fan-out workers as OS processes', () => {
     const held = new Set<string>();
     for (const l of lines.filter((x) => x.w === leaving.id && x.t < stopping.t).sort((a, b) => a.t - b.t)) {
       if (l.type === 'gained') held.add(l.shardId!);
-      if (l.type === 'lost') held.delete(l.shardId!);
+      // Lost, or handed over before (a balancing move: its runner ended on request, 'done').
+      if (l.type === 'lost' || l.type === 'done') held.delete(l.shardId!);
     }
     for (const shardId of held) {
       const next = lines.find(

@@ -53,6 +53,8 @@ export interface FleetView {
   readonly movable: ReadonlyMap<string, Lease>;
   /** Earliest local time a lease owned by another worker could be found expired. */
   readonly nextExpiryAt: number | undefined;
+  /** Each active lease's load, as the plan weighs it. */
+  readonly loads: ReadonlyMap<string, number>;
 }
 
 /**
@@ -133,5 +135,6 @@ export function fleetView(input: FleetViewInput): FleetView {
     free,
     movable,
     nextExpiryAt,
+    loads,
   };
 }

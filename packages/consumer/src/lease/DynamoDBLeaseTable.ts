@@ -1,6 +1,5 @@
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -21,7 +20,7 @@ import {
 } from './leaseTableOptions.js';
 import { prepareLeaseTable } from './prepareLeaseTable.js';
 import { withRequestTimeout } from './requestTimeout.js';
-import { scanLeaseTable } from './scanLeaseTable.js';
+import { batchGetLeases, scanLeaseTable } from './scanLeaseTable.js';
 import type { WorkerReport } from './WorkerRecord.js';
 import { workerKey, workerUpdate } from './workerSerializer.js';
 
@@ -50,6 +49,8 @@ const HANDOFF_NAMES = ['#hTo', '#hId', '#hAck', '#hAt'] as const satisfies reado
 const REMOVE_HANDOFF = HANDOFF_NAMES.join(', ');
 
 /**
+ * (Over 400 lines: one method per `LeaseTable` operation, each a single conditional request with its expression.)
+ *
  * The lease table in DynamoDB, in the Java KCL's item layout (see `leaseSerializer.ts`). Conditions use
  * `ConditionExpression`; nothing needs transactions or TTL (dynalite has neither).
  */
@@ -99,27 +100,8 @@ export class DynamoDBLeaseTable implements LeaseTable {
     return out.Item === undefined ? undefined : fromLeaseItem(out.Item);
   }
 
-  async getLeases(leaseKeys: readonly string[]): Promise<Map<string, Lease>> {
-    const out = new Map<string, Lease>();
-    const unique = [...new Set(leaseKeys)];
-    // BatchGetItem reads up to 100 keys per request; unprocessed keys (throttling) are asked for again.
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, AttributeValue>[] = unique.slice(i, i + 100).map(key);
-      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-        const page = await this.#call('batch get', (abortSignal) =>
-          this.#client.send(
-            new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-            { abortSignal },
-          ),
-        );
-        for (const item of page.Responses?.[this.tableName] ?? []) {
-          const lease = fromLeaseItem(item);
-          if (lease !== undefined) out.set(lease.leaseKey, lease);
-        }
-        keys = page.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
-    return out;
+  getLeases(leaseKeys: readonly string[]): Promise<Map<string, Lease>> {
+    return batchGetLeases(this.#client, this.tableName, leaseKeys, (send) => this.#call('batch get', send));
   }
 
   async createLeaseIfNotExists(lease: Lease): Promise<boolean> {

@@ -1,14 +1,9 @@
 import { type Clock, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
-import { ConsumerError, LeaseLostError } from '../errors.js';
-import {
-  compareExtendedSequenceNumbers,
-  type ExtendedSequenceNumber,
-  isShardEnd,
-  isValidExtendedSequenceNumber,
-  SHARD_END,
-} from '../sequence/ExtendedSequenceNumber.js';
+import { LeaseLostError } from '../errors.js';
+import { type ExtendedSequenceNumber, isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
 import { type ChildLeases, createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
+import { type CheckpointWriter, writeCheckpoint, writePendingCheckpoint, writeShardEnd } from './checkpointWrites.js';
 import type { Lease } from './Lease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
 import { LeaseHandoff } from './LeaseHandoff.js';
@@ -28,6 +23,9 @@ const State = { IDLE: 'idle', RUNNING: 'running', STOPPED: 'stopped' } as const;
 type State = (typeof State)[keyof typeof State];
 
 /**
+ * (Over 400 lines: the lease layer's facade — every public operation of a worker's lease layer is here, each a
+ * short delegation to the part that does it: renewer, taker, handoff, moves, release, presence, loops.)
+ *
  * Runs the lease protocol for one worker: renewal (`renewOnce`), taking and balancing (`takeOnce`) and shard
  * discovery (`syncOnce`), each a single step that `LeaseLoops` merely repeats; plus the fenced writes a worker
  * needs (`checkpoint`, `shardEnded`, `releaseLease`). See docs/leases.md for the algorithm and its timings.
@@ -45,6 +43,8 @@ export class LeaseCoordinator {
   readonly #loops: LeaseLoops;
   readonly #presence: WorkerPresence;
   readonly #moves: LeaseMoves;
+  /** What the fenced checkpoint writes need. */
+  readonly #writer: CheckpointWriter;
   /** Set by `prepareHandoff()`: no more taking or syncing; renewals go on until the leases are gone. */
   #leaving = false;
   /** Leases released by this worker: never taken back by it (they are meant for others). */
@@ -89,15 +89,7 @@ export class LeaseCoordinator {
       idleIntervalMs: this.#o.renewalIntervalMs,
       sampler: this.#o.workerLoadSampler,
       logger: this.#logger,
-      held: () => {
-        let sum = 0;
-        let any = false;
-        for (const t of this.#renewer.throughputs().values()) {
-          sum += t;
-          any = true;
-        }
-        return { count: this.#renewer.size, throughputKBps: any ? sum : undefined };
-      },
+      held: this.#renewer,
     });
     this.#handoff = new LeaseHandoff({
       leaseTable: this.#o.leaseTable,
@@ -135,6 +127,7 @@ export class LeaseCoordinator {
       },
       release: (leaseKey) => this.releaseLease(leaseKey),
     });
+    this.#writer = { table: this.#o.leaseTable, workerId: this.workerId, renewer: this.#renewer };
     this.#loops = new LeaseLoops({
       options: this.#o,
       logger: this.#logger,
@@ -308,27 +301,8 @@ export class LeaseCoordinator {
    * still owns the lease with the counter it last wrote — and, with `session`, still in that session. Throws
    * `LeaseLostError` otherwise (and reports `lease_lost`), or a `LeaseTableError` (retriable ones may be retried).
    */
-  async checkpoint(shardId: string, position: ExtendedSequenceNumber, options: FencedWriteOptions = {}): Promise<void> {
-    if (!isValidExtendedSequenceNumber(position)) {
-      throw new ConsumerError(`Invalid checkpoint ${JSON.stringify(position)} for shard ${shardId}`);
-    }
-    await this.#renewer.write(
-      shardId,
-      'checkpoint',
-      (counter) =>
-        this.#o.leaseTable.updateCheckpoint(shardId, this.workerId, counter, {
-          checkpoint: position,
-          pendingCheckpoint: null,
-        }),
-      (lease) => withCheckpoint(lease, position),
-      // Already there — or further: a later checkpoint of ours landed although its answer was lost (the item still
-      // names us). Writing this one now would move the stored checkpoint back, so it counts as done.
-      (fresh) => {
-        const order = compareExtendedSequenceNumbers(fresh.checkpoint, position);
-        return order > 0 || (order === 0 && fresh.pendingCheckpoint === undefined);
-      },
-      options.session,
-    );
+  checkpoint(shardId: string, position: ExtendedSequenceNumber, options: FencedWriteOptions = {}): Promise<void> {
+    return writeCheckpoint(this.#writer, shardId, position, options.session);
   }
 
   /**
@@ -336,24 +310,12 @@ export class LeaseCoordinator {
    * `checkpoint`. Only the pending attribute is written, never the checkpoint: a prepare after a checkpoint whose
    * answer was lost (it landed, the client saw a timeout) cannot rewind it.
    */
-  async prepareCheckpoint(
+  prepareCheckpoint(
     shardId: string,
     pendingCheckpoint: ExtendedSequenceNumber,
     options: FencedWriteOptions = {},
   ): Promise<void> {
-    if (!isValidExtendedSequenceNumber(pendingCheckpoint)) {
-      throw new ConsumerError(`Invalid pending checkpoint ${JSON.stringify(pendingCheckpoint)} for shard ${shardId}`);
-    }
-    await this.#renewer.write(
-      shardId,
-      'prepare_checkpoint',
-      (counter) => this.#o.leaseTable.updatePendingCheckpoint(shardId, this.workerId, counter, pendingCheckpoint),
-      (lease) => ({ ...lease, pendingCheckpoint }),
-      (fresh) =>
-        fresh.pendingCheckpoint !== undefined &&
-        compareExtendedSequenceNumbers(fresh.pendingCheckpoint, pendingCheckpoint) === 0,
-      options.session,
-    );
+    return writePendingCheckpoint(this.#writer, shardId, pendingCheckpoint, options.session);
   }
 
   /** The keys of a lease's parents' leases (the parents' shard ids, or `stream:shardId` in a multi-stream table). */
@@ -387,18 +349,7 @@ export class LeaseCoordinator {
       await this.syncOnce();
       if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(ended);
     }
-    await this.#renewer.write(
-      shardId,
-      'shard_end',
-      (counter) =>
-        this.#o.leaseTable.updateCheckpoint(shardId, this.workerId, counter, {
-          checkpoint: SHARD_END,
-          childShardIds: childIds,
-        }),
-      (lease) => ({ ...withCheckpoint(lease, SHARD_END), childShardIds: childIds }),
-      (fresh) => isShardEnd(fresh.checkpoint),
-      options.session,
-    );
+    await writeShardEnd(this.#writer, shardId, childIds, options.session);
     await this.releaseLease(shardId, options);
   }
 
@@ -500,9 +451,4 @@ export class LeaseCoordinator {
 export interface FencedWriteOptions {
   /** The session (see `getHeldLeaseSessions`) the write belongs to: it fails with `LeaseLostError` in any other. */
   readonly session?: number | undefined;
-}
-
-function withCheckpoint(lease: Lease, checkpoint: ExtendedSequenceNumber): Lease {
-  const { pendingCheckpoint: _old, ...rest } = lease;
-  return { ...rest, checkpoint, ownerSwitchesSinceCheckpoint: 0 };
 }

@@ -23,7 +23,13 @@ export interface LeaseCoordinatorEvents {
    */
   lease_release_requested: { readonly leaseKey: string; readonly reason: 'stream_removed' };
   /** A lease this worker gave up gracefully (`releaseLease`): handed to `to`, or released. */
-  lease_handoff: { readonly leaseKey: string; readonly outcome: LeaseHandoffOutcome; readonly to?: string };
+  lease_handoff: {
+    readonly leaseKey: string;
+    readonly outcome: LeaseHandoffOutcome;
+    readonly to?: string;
+    /** Why: this worker is stopping, a balancing move another worker asked for, or a plain release. */
+    readonly reason: 'stop' | 'move' | 'release';
+  };
   /** After every shard sync. */
   shard_sync: SyncResult;
   /** A background step failed; it is retried on the next cycle. */

@@ -50,6 +50,8 @@ export interface HandoffPlan {
 }
 
 /**
+ * (Over 400 lines: both sides of one protocol — requests out, requests in — share one poll loop with one batched read.)
+ *
  * Both sides of the graceful handoff (docs/leases.md, "Graceful handoff"). The stopping owner names a successor
  * per lease (`request`) and watches for its acknowledgement; a successor acknowledges requests naming it when its
  * scan sees them (`onScan`) and watches those leases until they are transferred. Every read is bounded in time;
@@ -147,38 +149,6 @@ export class LeaseHandoff {
     const now = this.#o.clock.now();
     this.#incoming.set(leaseKey, { from, id, kind: 'pull', deadline: now + timeoutMs, ownedByFromAt: now });
     this.#kick();
-  }
-
-  /**
-   * Picks a successor per held lease among `liveWorkers` (least loaded first by `leases`, respecting
-   * `maxLeasesForWorker`); leases with no candidate are left out (they are released).
-   */
-  plan(held: readonly string[], liveWorkers: readonly string[], leases: readonly Lease[]): HandoffPlan[] {
-    const me = this.#o.workerId;
-    const live = new Set(liveWorkers.filter((w) => w !== me));
-    const load = new Map<string, number>([...live].map((w) => [w, 0]));
-    for (const lease of leases) {
-      const owner = lease.leaseOwner;
-      if (owner !== undefined && live.has(owner) && !isShardEnd(lease.checkpoint))
-        load.set(owner, load.get(owner)! + 1);
-    }
-    const plans: HandoffPlan[] = [];
-    for (const leaseKey of held) {
-      let best: string | undefined;
-      let bestLoad = Number.POSITIVE_INFINITY;
-      for (const [worker, n] of load) {
-        if (n >= this.#o.maxLeasesForWorker) continue;
-        // Ties: a random pick, so several stopping workers do not all pile onto the same successor.
-        if (n < bestLoad || (n === bestLoad && this.#o.random() < 0.5)) {
-          best = worker;
-          bestLoad = n;
-        }
-      }
-      if (best === undefined) continue;
-      load.set(best, bestLoad + 1);
-      plans.push({ leaseKey, to: best });
-    }
-    return plans;
   }
 
   /** Writes the requests (owner-conditional, counter untouched) and watches them for `ackTimeoutMs` at most. */

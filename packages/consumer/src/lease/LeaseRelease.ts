@@ -59,7 +59,11 @@ export class LeaseRelease {
         if (h.to !== o.workerId && live.has(h.to)) handoff.adoptPull(lease.leaseKey, h.to, h.id);
       }
       const open = held.filter((key) => !handoff.isHandingOver(key));
-      const plans = handoff.plan(open, scan.liveWorkers, scan.leases);
+      // Each lease goes where the balancing plan puts it once this worker is gone (no move needed afterwards).
+      const plans = open.flatMap((leaseKey) => {
+        const to = scan.successors?.get(leaseKey);
+        return to === undefined ? [] : [{ leaseKey, to }];
+      });
       if (plans.length === 0) return;
       // A successor sees the request at its next scan: within 1.25 of its period (the stagger slot), plus reads.
       const bound = 1.25 * this.#r.workerPeriodMs(scan) + 2 * o.handoffPollIntervalMs + 500;
@@ -89,10 +93,11 @@ export class LeaseRelease {
     try {
       const outcome = await giveUpLease(o.leaseTable, renewer, o.workerId, shardId, successor);
       this.#counts[outcome]++;
+      const reason = leaving ? 'stop' : 'release';
       this.#r.onHandoff(
         outcome === LeaseHandoffOutcome.TRANSFERRED && successor !== undefined
-          ? { leaseKey: shardId, outcome, to: successor.to }
-          : { leaseKey: shardId, outcome },
+          ? { leaseKey: shardId, outcome, to: successor.to, reason }
+          : { leaseKey: shardId, outcome, reason },
       );
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
@@ -143,6 +148,6 @@ export class LeaseRelease {
     }
     this.#moves.transferred++;
     renewer.drop(leaseKey);
-    this.#r.onHandoff({ leaseKey, outcome: LeaseHandoffOutcome.TRANSFERRED, to: successor.to });
+    this.#r.onHandoff({ leaseKey, outcome: LeaseHandoffOutcome.TRANSFERRED, to: successor.to, reason: 'move' });
   }
 }

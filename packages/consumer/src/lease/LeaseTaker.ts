@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@kinesis-kit/commons';
 import { FreeReason, fleetView } from '../balancing/fleetView.js';
-import { type BalanceMode, planBalance } from '../balancing/planBalance.js';
+import { type BalanceLease, type BalanceMode, planBalance } from '../balancing/planBalance.js';
 import type { Lease } from './Lease.js';
 import type { LeaseTable } from './LeaseTable.js';
 import type { WorkerRecord } from './WorkerRecord.js';
@@ -53,6 +53,11 @@ export interface TakeResult {
   leases: Lease[];
   /** Every worker item of the scan. */
   workers: WorkerRecord[];
+  /**
+   * `observeOnly` (a stopping worker): the successor the plan gives each lease this worker holds, computed as the
+   * others will once it is gone — so a stop moves each lease once, to where balancing wants it.
+   */
+  successors?: ReadonlyMap<string, string>;
 }
 
 interface Observation {
@@ -128,6 +133,29 @@ export class LeaseTaker {
       threshold: this.#o.balanceThreshold,
       damping: this.#o.balanceDamping,
     });
+    let successors: Map<string, string> | undefined;
+    if (observeOnly) {
+      const mine: BalanceLease[] = [];
+      for (const lease of leases)
+        if (held.has(lease.leaseKey))
+          mine.push({
+            key: lease.leaseKey,
+            owner: undefined,
+            load: view.loads.get(lease.leaseKey) ?? 0,
+            pinned: false,
+          });
+      const after = planBalance({
+        workers: view.balanceWorkers,
+        leases: [...view.balanceLeases, ...mine],
+        threshold: this.#o.balanceThreshold,
+        damping: this.#o.balanceDamping,
+      });
+      successors = new Map();
+      for (const { key } of mine) {
+        const to = after.targets.get(key);
+        if (to !== undefined) successors.set(key, to);
+      }
+    }
     let target = 0;
     if (plan.targets.size > 0) {
       for (const owner of plan.targets.values()) if (owner === workerId) target++;
@@ -197,6 +225,7 @@ export class LeaseTaker {
       balanceMode: plan.mode,
       leases,
       workers,
+      ...(successors === undefined ? {} : { successors }),
     };
   }
 

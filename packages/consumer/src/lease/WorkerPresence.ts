@@ -11,8 +11,8 @@ export interface WorkerPresenceOptions {
   idleIntervalMs: number;
   sampler: (() => WorkerLoadSample) | undefined;
   logger: Logger;
-  /** Leases held now, and their smoothed throughputs. */
-  held: () => { count: number; throughputKBps: number | undefined };
+  /** The leases held now, and their smoothed throughputs. */
+  held: { readonly size: number; throughputs(): ReadonlyMap<string, number> };
 }
 
 /**
@@ -31,7 +31,9 @@ export class WorkerPresence {
 
   /** Writes the item (one request). Never throws: presence is best effort, the leases are what count. */
   async report(leaving = false): Promise<void> {
-    const { count, throughputKBps } = this.#o.held();
+    const count = this.#o.held.size;
+    const throughputs = [...this.#o.held.throughputs().values()];
+    const throughputKBps = throughputs.length === 0 ? undefined : throughputs.reduce((a, b) => a + b, 0);
     const load = this.#sample();
     try {
       await this.#o.leaseTable.putWorker({
@@ -50,7 +52,7 @@ export class WorkerPresence {
 
   /** Delay until the next report. */
   nextDelayMs(): number {
-    return this.#o.held().count === 0 ? this.#o.idleIntervalMs : this.#o.metricsIntervalMs;
+    return this.#o.held.size === 0 ? this.#o.idleIntervalMs : this.#o.metricsIntervalMs;
   }
 
   /** Deletes the item (a graceful stop). Never throws: a stale item is ignored once it stops moving. */

@@ -1,12 +1,14 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   type DynamoDBClient,
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { Lease } from './Lease.js';
 import type { LeaseTableSnapshot } from './LeaseTable.js';
-import { fromLeaseItem } from './leaseSerializer.js';
+import { fromLeaseItem, LeaseAttribute } from './leaseSerializer.js';
 import type { WorkerRecord } from './WorkerRecord.js';
 import { fromWorkerItem } from './workerSerializer.js';
 
@@ -55,4 +57,36 @@ export async function scanLeaseTable(
   };
   await Promise.all(Array.from({ length: Math.max(1, segments) }, (_, i) => scanSegment(i)));
   return { snapshot: { leases, workers }, pages };
+}
+
+/**
+ * Several leases, strongly consistent, 100 keys per BatchGetItem (one request per poll of a handoff, whatever the
+ * number of leases involved); unprocessed keys (throttling) are asked for again, a few times.
+ */
+export async function batchGetLeases(
+  client: DynamoDBClient,
+  tableName: string,
+  leaseKeys: readonly string[],
+  call: (send: (abortSignal: AbortSignal) => Promise<BatchGetItemCommandOutput>) => Promise<BatchGetItemCommandOutput>,
+): Promise<Map<string, Lease>> {
+  const out = new Map<string, Lease>();
+  const unique = [...new Set(leaseKeys)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, AttributeValue>[] = unique
+      .slice(i, i + 100)
+      .map((key) => ({ [LeaseAttribute.LEASE_KEY]: { S: key } }));
+    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
+      const page = await call((abortSignal) =>
+        client.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }), {
+          abortSignal,
+        }),
+      );
+      for (const item of page.Responses?.[tableName] ?? []) {
+        const lease = fromLeaseItem(item);
+        if (lease !== undefined) out.set(lease.leaseKey, lease);
+      }
+      keys = page.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+  }
+  return out;
 }

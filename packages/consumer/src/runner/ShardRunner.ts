@@ -37,6 +37,8 @@ type LiveState = Exclude<ShardRunnerState, 'DONE'>;
 const FIRST_PARENT_WAIT_MS = 250;
 
 /**
+ * (Over 400 lines: one state machine, one class — each state's step is a method, so the transitions read in one place.)
+ *
  * Runs one lease session of one shard: WAITING_ON_PARENTS → INITIALIZING → PROCESSING → (SHARD_ENDING) →
  * SHUTTING_DOWN → DONE. Each state is one step that returns the next state; why the runner stops is one field,
  * `#reason`, set by whatever interrupts it (stop, lease loss, the error policy, a failure). One batch at a time, in
