@@ -171,7 +171,8 @@ async function steady(impl: LeaseImpl, implName: ImplName, shards: number, worke
   const ws = Array.from({ length: workers }, (_, i) => fleet.worker(`w${i}`));
   const t0 = Date.now();
   await Promise.all(ws.map((w) => fleet.start(w)));
-  const balancedMs = await untilBalanced(fleet, shards, 120_000);
+  const waited = await untilBalanced(fleet, shards, 120_000);
+  const balancedMs = waited === undefined ? undefined : Date.now() - t0;
   await sleep(F);
   fleet.resetCounts();
   const seconds = Number(arg('seconds') ?? 60);
@@ -188,7 +189,7 @@ async function steady(impl: LeaseImpl, implName: ImplName, shards: number, worke
     impl: implName,
     shards,
     workers,
-    balancedMs: balancedMs === undefined ? undefined : Date.now() - t0 - (seconds * 1000 + F),
+    balancedMs,
     perShardMinute,
     detail,
   };
