@@ -1,3 +1,5 @@
+import { closestName } from './options/closestName.js';
+
 /** Options every kinesis-kit error accepts. */
 export interface KinesisKitErrorOptions {
   /** The underlying error, if any (standard `Error.cause`). */
@@ -21,12 +23,37 @@ export class KinesisKitError extends Error {
   }
 }
 
-/** Thrown when an options object fails validation; names the option and what was wrong. */
+/** The second argument of {@link InvalidOptionError} for a name that is not an option at all. */
+export interface UnknownOption {
+  /** Every option that could have been meant (dotted paths for nested options). */
+  knownOptions: readonly string[];
+}
+
+/**
+ * Thrown when an options object fails validation; names the option and what was wrong. Also thrown for a key that
+ * is not an option (a misspelling would otherwise be ignored): the message names the closest known option.
+ */
 export class InvalidOptionError extends KinesisKitError {
+  /** The option, as a dotted path for nested options (`autoCheckpoint.everyMs`). */
   readonly option: string;
-  constructor(option: string, expected: string, actual: unknown) {
-    super(`Expected \`${option}\` to be ${expected}, got \`${formatValue(actual)}\``);
+  /** For a name that is not an option: the closest option there is, when one is close. */
+  readonly didYouMean: string | undefined;
+
+  /** `option` was given a bad value: the message shows what was expected and what was given. */
+  constructor(option: string, expected: string, actual: unknown);
+  /** `option` is not an option: the message names the closest of `unknown.knownOptions`, or lists them. */
+  constructor(option: string, unknown: UnknownOption);
+  constructor(option: string, expected: string | UnknownOption, actual?: unknown) {
+    const didYouMean = typeof expected === 'string' ? undefined : closestName(option, expected.knownOptions);
+    super(
+      typeof expected === 'string'
+        ? `Expected \`${option}\` to be ${expected}, got \`${formatValue(actual)}\``
+        : didYouMean !== undefined
+          ? `Unknown option \`${option}\`: did you mean \`${didYouMean}\`?`
+          : `Unknown option \`${option}\`; the options are ${expected.knownOptions.map((name) => `\`${name}\``).join(', ')}`,
+    );
     this.option = option;
+    this.didYouMean = didYouMean;
   }
 }
 

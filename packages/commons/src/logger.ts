@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 
-type LogFn = {
+/** One log method: a message, or fields and an optional message (pino's argument order). */
+export type LogFn = {
   (message: string): void;
   (fields: Record<string, unknown>, message?: string): void;
 };
