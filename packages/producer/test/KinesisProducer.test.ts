@@ -1,6 +1,6 @@
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProducerOptions, ProducerRecord, PutResult } from '../src/index.js';
+import type { ProducerRecord, ProducerSettings, PutResult } from '../src/index.js';
 import { KinesisProducer, ProducerClosedError, ValidationError, ValidationErrorReason } from '../src/index.js';
 import { readStream } from './readStream.js';
 
@@ -23,7 +23,7 @@ async function newStream(shards: number): Promise<string> {
 /** A fresh stream and a producer on it (real client, SDK retries off: the producer's own retries are what runs). */
 async function producerOnNewStream(
   shards: number,
-  options: Partial<ProducerOptions> = {},
+  options: Partial<ProducerSettings> = {},
 ): Promise<{ streamName: string; producer: KinesisProducer }> {
   const streamName = await newStream(shards);
   const kinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });

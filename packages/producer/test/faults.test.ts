@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KinesisProducer,
   ProducerClosedError,
-  type ProducerOptions,
+  type ProducerSettings,
   RecordExpiredError,
   RecordRejectedError,
   RecordThrottledError,
@@ -38,7 +38,7 @@ afterAll(async () => {
   await kinesis?.stop();
 });
 
-async function setup(shards: number, options: Partial<ProducerOptions> = {}) {
+async function setup(shards: number, options: Partial<ProducerSettings> = {}) {
   const streamName = `faults-${process.pid}-${++streamCounter}`;
   await kinesis.createStream(streamName, shards);
   const client: KinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });
