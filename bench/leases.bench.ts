@@ -1,4 +1,5 @@
-import { DynamoDBLeaseTable, LeaseCoordinator, newLease, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, LeaseCoordinator, newLease } from '@kinesis-kit/consumer/leases';
 import { startLocalDynamoDB } from '@kinesis-kit/testing';
 import { writeBenchSection } from './lib/writeBenchSection.js';
 

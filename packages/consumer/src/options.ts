@@ -1,26 +1,63 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger } from '@kinesis-kit/commons';
-import { InvalidOptionError, silentLogger, systemClock } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions, silentLogger, systemClock } from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
 import {
   type ResolvedRetrieval,
   type RetrievalOption,
   resolveRetrievalOption,
 } from './fetch/fanOut/retrievalOptions.js';
+import { type LeaseOptions, type ResolvedLeaseOptions, resolveLeaseOptions } from './lease/leaseCoordinatorOptions.js';
 import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 
 /** Where a shard without a checkpoint starts. */
 export type InitialPositionOption = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
 
+/** Which stream a consumer reads: by name or by ARN, exactly one. */
+export type ConsumerStream =
+  | {
+      /** The stream to read. */
+      streamName: string;
+      streamArn?: undefined;
+    }
+  | {
+      /** The stream's ARN (used instead of the name in every call). */
+      streamArn: string;
+      streamName?: undefined;
+    };
+
+/** How records reach your code: exactly one of `processor`, `eachBatch`, `eachRecord`. */
+export type ConsumerHandler =
+  | {
+      /** KCL-shaped processor factory, one processor per shard lease. */
+      processor: RecordProcessorFactory;
+      eachBatch?: undefined;
+      eachRecord?: undefined;
+    }
+  | {
+      /** KafkaJS-shaped batch handler with automatic checkpointing. */
+      eachBatch: EachBatchHandler;
+      processor?: undefined;
+      eachRecord?: undefined;
+    }
+  | {
+      /** KafkaJS-shaped record handler with automatic checkpointing. */
+      eachRecord: EachRecordHandler;
+      processor?: undefined;
+      eachBatch?: undefined;
+    };
+
 /**
- * Options of `KinesisConsumer`. Give exactly one of `processor`, `eachBatch`, `eachRecord`; and `streamName` or
- * `streamArn`. Every field has a default except those.
+ * Options of `KinesisConsumer`: the stream ({@link ConsumerStream}: `streamName` or `streamArn`), the handler
+ * ({@link ConsumerHandler}: `processor`, `eachBatch` or `eachRecord`), `applicationName`, and the other
+ * {@link KinesisConsumerSettings}, which all have defaults. Validated in the constructor.
  */
-export interface KinesisConsumerOptions {
-  streamName?: string | undefined;
-  streamArn?: string | undefined;
+export type KinesisConsumerOptions = ConsumerStream & ConsumerHandler & KinesisConsumerSettings;
+
+/** Every option of `KinesisConsumer` but the stream and the handler. */
+export interface KinesisConsumerSettings {
   /** Names the lease table (KCL `applicationName`): workers with the same name share the stream's shards. */
   applicationName: string;
   /** @default applicationName (KCL `tableName`) */
@@ -38,12 +75,6 @@ export interface KinesisConsumerOptions {
   /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
   initialPosition?: InitialPositionOption | undefined;
 
-  /** KCL-shaped processor factory, one processor per shard lease. */
-  processor?: RecordProcessorFactory | undefined;
-  /** KafkaJS-shaped batch handler with automatic checkpointing. */
-  eachBatch?: EachBatchHandler | undefined;
-  /** KafkaJS-shaped record handler with automatic checkpointing. */
-  eachRecord?: EachRecordHandler | undefined;
   /** When `eachBatch`/`eachRecord` checkpoint. @default {} (after every batch) */
   autoCheckpoint?: AutoCheckpointOptions | undefined;
 
@@ -103,8 +134,8 @@ export interface KinesisConsumerOptions {
   stopTimeoutMs?: number | undefined;
   /** A lease not renewed for this long may be taken by another worker. @default 10000 (KCL `failoverTimeMillis`) */
   failoverTimeMs?: number | undefined;
-  /** Further lease-layer options, passed to the lease coordinator as they are (see docs/leases.md). */
-  leaseOptions?: Readonly<Record<string, unknown>> | undefined;
+  /** Further lease-layer settings: renewal and taking periods, balancing, handoff (see docs/leases.md). */
+  leaseOptions?: LeaseOptions | undefined;
   /**
    * How shards are read: `'polling'` (GetRecords) or `{ type: 'fanout', … }` (enhanced fan-out, SubscribeToShard;
    * see docs/consumer.md "Retrieval"). @default 'polling' (KCL 2.x/3.x default: fan-out)
@@ -142,7 +173,7 @@ export interface ResolvedKinesisConsumerOptions {
   failoverTimeMs: number;
   keepProcessAlive: boolean;
   stopTimeoutMs: number;
-  leaseOptions: Readonly<Record<string, unknown>>;
+  leaseOptions: ResolvedLeaseOptions;
   retrieval: ResolvedRetrieval;
 }
 
@@ -166,6 +197,7 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
 
 /** Merges defaults and validates eagerly: throws `InvalidOptionError` naming the first bad option. */
 export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): ResolvedKinesisConsumerOptions {
+  rejectUnknownOptions(options, CONSUMER_OPTION_KEYS);
   const d = DEFAULT_KINESIS_CONSUMER_OPTIONS;
   // Merged once: an explicit `undefined` means "the default".
   const o = {
@@ -195,6 +227,15 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
       'a name of 1-255 letters, digits, `_`, `.` or `-`',
       o.applicationName,
     );
+  // The lease table is created at start(); its name is checked here, and the error names the option that set it.
+  if (o.leaseTableName !== undefined && !isTableName(o.leaseTableName))
+    throw new InvalidOptionError('leaseTableName', TABLE_NAME_RULE, o.leaseTableName);
+  if (o.leaseTableName === undefined && !isTableName(o.applicationName))
+    throw new InvalidOptionError(
+      'applicationName',
+      `${TABLE_NAME_RULE} when it names the lease table (or set \`leaseTableName\`)`,
+      o.applicationName,
+    );
   const handlers = [o.processor, o.eachBatch, o.eachRecord].filter((h) => h !== undefined);
   if (handlers.length !== 1 || typeof handlers[0] !== 'function')
     throw new InvalidOptionError(
@@ -221,6 +262,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   integer('failoverTimeMs', o.failoverTimeMs, 1_000);
   if (o.stopTimeoutMs !== Number.POSITIVE_INFINITY) integer('stopTimeoutMs', o.stopTimeoutMs, 0);
   const auto = o.autoCheckpoint ?? {};
+  rejectUnknownOptions(auto, AUTO_CHECKPOINT_KEYS, 'autoCheckpoint');
   if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
   if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
   const workerId = o.workerId ?? defaultWorkerId();
@@ -256,9 +298,59 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     failoverTimeMs: o.failoverTimeMs,
     stopTimeoutMs: o.stopTimeoutMs,
     keepProcessAlive: o.keepProcessAlive,
-    leaseOptions: o.leaseOptions ?? {},
+    leaseOptions: resolveLeaseOptions(o.leaseOptions ?? {}, o.failoverTimeMs, 'leaseOptions'),
     retrieval: resolveRetrievalOption(o.retrieval, o.applicationName),
   };
+}
+
+/** Every option name, for the unknown-key check (the type makes the list complete). */
+const CONSUMER_OPTION_KEYS = Object.keys({
+  streamName: true,
+  streamArn: true,
+  processor: true,
+  eachBatch: true,
+  eachRecord: true,
+  applicationName: true,
+  leaseTableName: true,
+  workerId: true,
+  kinesisClient: true,
+  dynamoDbClient: true,
+  logger: true,
+  clock: true,
+  initialPosition: true,
+  autoCheckpoint: true,
+  maxRecords: true,
+  idleTimeBetweenReadsMs: true,
+  minGetRecordsIntervalMs: true,
+  maxPrefetchedBytes: true,
+  fetchRetryBaseDelayMs: true,
+  fetchRetryMaxDelayMs: true,
+  onProcessorError: true,
+  processorRetryBaseDelayMs: true,
+  processorRetryMaxDelayMs: true,
+  maxConcurrentBatches: true,
+  parentShardPollIntervalMs: true,
+  schedulerTickMs: true,
+  keepProcessAlive: true,
+  stopTimeoutMs: true,
+  failoverTimeMs: true,
+  leaseOptions: true,
+  retrieval: true,
+} satisfies Record<
+  keyof KinesisConsumerSettings | 'streamName' | 'streamArn' | 'processor' | 'eachBatch' | 'eachRecord',
+  true
+>);
+
+const AUTO_CHECKPOINT_KEYS = Object.keys({ everyRecords: true, everyMs: true } satisfies Record<
+  keyof AutoCheckpointOptions,
+  true
+>);
+
+/** DynamoDB's rule for table names. */
+const TABLE_NAME_RULE = 'a name of 3-255 letters, digits, `_`, `.` or `-`';
+
+function isTableName(name: unknown): boolean {
+  return typeof name === 'string' && /^[a-zA-Z0-9_.-]{3,255}$/.test(name);
 }
 
 function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {

@@ -1,4 +1,5 @@
-import type { CheckpointUpdate, ExtendedSequenceNumber, Lease, LeaseTable } from '@kinesis-kit/consumer';
+import type { ExtendedSequenceNumber } from '@kinesis-kit/consumer';
+import type { CheckpointUpdate, Lease, LeaseTable } from '@kinesis-kit/consumer/leases';
 
 /** The LeaseTable contract in memory, for unit tests driving single steps with a fake clock. */
 export class InMemoryLeaseTable implements LeaseTable {

@@ -15,13 +15,13 @@ import { silentLogger, systemClock, TypedEmitter } from '@kinesis-kit/commons';
 import {
   type ConsumerEvents,
   deregisterStreamConsumer,
-  FanOutFetcher,
   KinesisConsumer,
   registerStreamConsumer,
   SubscriptionStalledError,
 } from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FanOutFetcher } from '../src/fetch/fanOut/FanOutFetcher.js';
 import { drain, interruptSubscriptions } from './fanoutHelpers.js';
 import { until } from './fixtures/runnerHarness.js';
 import { putNumbered } from './fixtures/streamData.js';

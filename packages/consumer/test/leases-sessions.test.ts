@@ -1,6 +1,7 @@
 // Lease sessions and the two-phase checkpoint against dynalite: what a stale batch and an ambiguous write can do.
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { LeaseLostError, LeaseTableError, newLease, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { LeaseLostError, LeaseTableError, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { newLease } from '@kinesis-kit/consumer/leases';
 import { Fault, type LocalDynamoDB, startLocalDynamoDB, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerLeaseLayer } from '../src/scheduler/WorkerLeaseLayer.js';

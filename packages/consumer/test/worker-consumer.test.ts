@@ -2,12 +2,8 @@
 // faults injected into real clients (GetRecords throttling, expired iterators, DynamoDB throttling), a throwing
 // processor, and stop() during its retries.
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import {
-  DynamoDBLeaseTable,
-  KinesisConsumer,
-  type KinesisConsumerOptions,
-  LeaseLostError,
-} from '@kinesis-kit/consumer';
+import { KinesisConsumer, type KinesisConsumerSettings, LeaseLostError } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -40,7 +36,7 @@ function consumer(
   app: string,
   workerId: string,
   got: Got[],
-  overrides: Partial<KinesisConsumerOptions> = {},
+  overrides: Partial<KinesisConsumerSettings> = {},
 ): KinesisConsumer {
   const c = new KinesisConsumer({
     streamName,
