@@ -1,7 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { backoffDelay, isRetriable, type Listener, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
+import { consumerClients } from './clients/consumerClients.js';
 import { ConsumerStateError } from './errors.js';
 import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
@@ -57,6 +57,8 @@ export class KinesisConsumer {
   #stopping: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Default clients made at start(): destroyed once stopped. */
+  #ownedClients: readonly { destroy(): void }[] = [];
 
   constructor(options: KinesisConsumerOptions) {
     this.#o = resolveKinesisConsumerOptions(options);
@@ -100,8 +102,9 @@ export class KinesisConsumer {
 
   async #start(): Promise<void> {
     const o = this.#o;
-    const kinesisClient = o.kinesisClient ?? new KinesisClient({});
-    const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
+    const clients = consumerClients(o);
+    this.#ownedClients = clients.owned;
+    const { kinesis: kinesisClient, dynamoDb: dynamoDbClient } = clients;
     const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
     const leaseTable = new DynamoDBLeaseTable({
       dynamoDbClient,
@@ -149,7 +152,11 @@ export class KinesisConsumer {
     const fetcherFactory =
       o.retrieval === 'polling'
         ? pollingFetcherFactory
-        : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget);
+        : await this.#fanOutFetcherFactory(
+            { ...o.retrieval, kinesisClient: clients.subscribe },
+            kinesisClient,
+            prefetchBudget,
+          );
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#processorFactory();
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -324,9 +331,12 @@ export class KinesisConsumer {
     });
   }
 
+  /** Once stopped (or failed to start): no keep-alive handle, and the default clients' sockets closed. */
   #releaseProcess(): void {
     if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
+    for (const client of this.#ownedClients) client.destroy();
+    this.#ownedClients = [];
   }
 
   #processorFactory(): RecordProcessorFactory {

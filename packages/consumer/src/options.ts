@@ -64,9 +64,17 @@ export interface KinesisConsumerSettings {
   leaseTableName?: string | undefined;
   /** Unique per worker process. @default `${hostname}:${pid}:${random}` (KCL: `workerIdentifier`, a UUID) */
   workerId?: string | undefined;
-  /** @default a client from the environment's default config */
+  /**
+   * Every Kinesis call (and `SubscribeToShard`, unless `retrieval.kinesisClient` is given).
+   * @default a client configured by the environment, as the SDK's are (`AWS_REGION`, `AWS_PROFILE`,
+   * `AWS_ENDPOINT_URL_KINESIS`, …), over HTTP/1.1 keep-alive; destroyed by `stop()`
+   */
   kinesisClient?: KinesisClient | undefined;
-  /** @default a client from the environment's default config */
+  /**
+   * The lease table's client.
+   * @default a client configured by the environment (`AWS_ENDPOINT_URL_DYNAMODB`, …), HTTP/1.1 keep-alive;
+   * destroyed by `stop()`
+   */
   dynamoDbClient?: DynamoDBClient | undefined;
   /** @default silentLogger() */
   logger?: Logger | undefined;
