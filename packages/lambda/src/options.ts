@@ -1,4 +1,4 @@
-import { InvalidOptionError, type Logger } from '@kinesis-kit/commons';
+import { InvalidOptionError, type Logger, rejectUnknownOptions } from '@kinesis-kit/commons';
 import { noopLogger } from './noopLogger.js';
 
 /** What happens to the other records of a shard after one fails. */
@@ -74,8 +74,23 @@ export const DEFAULT_KINESIS_RECORD_OPTIONS: ResolvedKinesisRecordOptions = Obje
   logger: noopLogger,
 });
 
+const BATCH_OPTION_KEY_SET = {
+  throwOnFullBatchFailure: true,
+  strictDeaggregation: true,
+  verifyChecksum: true,
+  remainingTimeMarginMs: true,
+  logger: true,
+} satisfies Record<keyof KinesisBatchOptions, true>;
+const BATCH_OPTION_KEYS = Object.keys(BATCH_OPTION_KEY_SET);
+const RECORD_OPTION_KEYS = Object.keys({
+  ...BATCH_OPTION_KEY_SET,
+  continueOnFailure: true,
+  concurrency: true,
+} satisfies Record<keyof KinesisRecordOptions, true>);
+
 /** Merges `options` over {@link DEFAULT_KINESIS_RECORD_OPTIONS}; throws `InvalidOptionError`. */
 export function resolveKinesisRecordOptions(options: KinesisRecordOptions = {}): ResolvedKinesisRecordOptions {
+  rejectUnknownOptions(options, RECORD_OPTION_KEYS);
   const resolved = { ...DEFAULT_KINESIS_RECORD_OPTIONS, ...defined(options) };
   const { continueOnFailure, concurrency } = resolved;
   if (continueOnFailure !== ContinueOnFailure.NEVER && continueOnFailure !== ContinueOnFailure.OTHER_PARTITION_KEYS) {
@@ -90,6 +105,7 @@ export function resolveKinesisRecordOptions(options: KinesisRecordOptions = {}):
 
 /** Merges `options` over the defaults of the shared options; throws `InvalidOptionError`. */
 export function resolveKinesisBatchOptions(options: KinesisBatchOptions = {}): ResolvedKinesisBatchOptions {
+  rejectUnknownOptions(options, BATCH_OPTION_KEYS);
   const { continueOnFailure: _c, concurrency: _n, ...shared } = DEFAULT_KINESIS_RECORD_OPTIONS;
   const resolved = { ...shared, ...defined(options) };
   checkShared(resolved);

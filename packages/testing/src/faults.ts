@@ -5,6 +5,8 @@
  * (the ambiguous case at-least-once delivery has to survive).
  */
 
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
+
 /** The named faults. Each becomes the error (or answer) the SDK would produce for the real thing. */
 export const Fault = {
   /** `ProvisionedThroughputExceededException` (HTTP 400, throttling): Kinesis and DynamoDB. */
@@ -76,6 +78,20 @@ interface StackLike {
   remove(name: string): boolean;
 }
 
+const FAULT_RULE_KEYS = Object.keys({
+  commands: true,
+  fault: true,
+  probability: true,
+  times: true,
+  after: true,
+  when: true,
+  delayMs: true,
+  afterSend: true,
+  failureRate: true,
+  partialErrorCode: true,
+  random: true,
+} satisfies Record<keyof FaultRule, true>);
+
 let installed = 0;
 
 /**
@@ -87,6 +103,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
   const stack = client.middlewareStack as unknown as StackLike;
   const state = { enabled: true, rules: [] as FaultRule[], hits: [] as number[], seen: [] as number[] };
   const add = (rule: FaultRule) => {
+    rejectUnknownOptions(rule, FAULT_RULE_KEYS, `rules[${state.rules.length}]`);
     state.rules.push(rule);
     state.hits.push(0);
     state.seen.push(0);

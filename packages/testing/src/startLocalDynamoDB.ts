@@ -8,7 +8,7 @@ import {
   type DynamoDBClientConfig,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { ServerStartError } from './errors.js';
@@ -49,6 +49,7 @@ type Dynalite = (options: { createTableMs: number; deleteTableMs: number; update
 
 /** Starts dynalite (in memory) on a free loopback port, ready to answer API calls. */
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
+  rejectUnknownOptions(options, Object.keys(DEFAULT_LOCAL_DYNAMODB_OPTIONS));
   const resolved = { ...DEFAULT_LOCAL_DYNAMODB_OPTIONS, ...options };
   for (const [key, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 0) throw new InvalidOptionError(key, 'a non-negative integer', value);

@@ -7,7 +7,7 @@ import {
   type KinesisClientConfig,
   ListStreamsCommand,
 } from '@aws-sdk/client-kinesis';
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { ServerStartError } from './errors.js';
@@ -52,6 +52,17 @@ export const DEFAULT_LOCAL_KINESIS_OPTIONS: Readonly<Required<Omit<LocalKinesisO
   startTimeoutMs: 30_000,
 });
 
+/** @internal the option names, for the unknown-key checks here and in startLocalAws(). */
+export const LOCAL_KINESIS_OPTION_KEYS = Object.keys({
+  engine: true,
+  createStreamDelayMs: true,
+  reshardDelayMs: true,
+  consumerDelayMs: true,
+  shardLimit: true,
+  startTimeoutMs: true,
+  env: true,
+} satisfies Record<keyof LocalKinesisOptions, true>);
+
 export interface CreatedStream {
   streamName: string;
   streamArn: string;
@@ -88,6 +99,7 @@ export interface LocalKinesis {
 
 /** Starts kinesis-local (or kinesalite) as a child process on a free loopback port, ready to answer API calls. */
 export async function startLocalKinesis(options: LocalKinesisOptions = {}): Promise<LocalKinesis> {
+  rejectUnknownOptions(options, LOCAL_KINESIS_OPTION_KEYS);
   const resolved = { ...DEFAULT_LOCAL_KINESIS_OPTIONS, ...options };
   for (const key of [
     'createStreamDelayMs',
