@@ -64,7 +64,7 @@ export type ResolvedKinesisRecordOptions = Readonly<Required<KinesisRecordOption
 export type ResolvedKinesisBatchOptions = Readonly<Required<KinesisBatchOptions>>;
 
 /** The defaults of {@link KinesisRecordOptions}. */
-export const DEFAULT_KINESIS_RECORD_OPTIONS: ResolvedKinesisRecordOptions = Object.freeze({
+export const DEFAULT_KINESIS_RECORD_OPTIONS: Readonly<Required<KinesisRecordOptions>> = Object.freeze({
   continueOnFailure: ContinueOnFailure.NEVER,
   concurrency: 1,
   throwOnFullBatchFailure: true,

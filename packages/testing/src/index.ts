@@ -4,7 +4,6 @@ export { ServerStartError } from './errors.js';
 export { createFanOutKinesisClient } from './fanOutClient.js';
 export type { CustomFault, FaultInjector, FaultRule } from './faults.js';
 export { Fault, withFaults } from './faults.js';
-export { isPortFree } from './internal/ports.js';
 export { ageShardIterator, ITERATOR_LIFETIME_MS } from './iterators.js';
 export type { LocalAws, LocalAwsOptions } from './startLocalAws.js';
 export { startLocalAws } from './startLocalAws.js';

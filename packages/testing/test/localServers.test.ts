@@ -6,8 +6,9 @@ import {
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { isPortFree, ServerStartError, startLocalAws, startLocalKinesis } from '@kinesis-kit/testing';
+import { ServerStartError, startLocalAws, startLocalKinesis } from '@kinesis-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { isPortFree } from '../src/internal/ports.js';
 
 function isAlive(pid: number): boolean {
   try {
