@@ -1,5 +1,7 @@
+import net from 'node:net';
 import { InvalidOptionError } from '@kinesis-kit/commons';
 import { describe, expect, it } from 'vitest';
+import { ServerStartError } from './errors.js';
 import { Fault, withFaults } from './faults.js';
 import { startLocalAws } from './startLocalAws.js';
 import { startLocalDynamoDB } from './startLocalDynamoDB.js';
@@ -27,5 +29,21 @@ describe('unknown options', () => {
     expect(() => withFaults(client, [{ fault: Fault.THROTTLE }, { fault: Fault.THROTTLE, time: 1 } as never])).toThrow(
       new InvalidOptionError('rules[1].time', { knownOptions: ['rules[1].times'] }),
     );
+  });
+});
+
+describe('port', () => {
+  it('a port in use is a ServerStartError saying so, before anything is spawned', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as net.AddressInfo;
+    try {
+      await expect(startLocalKinesis({ port })).rejects.toThrow(
+        new ServerStartError('kinesis-local', `port ${port} is in use`, ''),
+      );
+      await expect(startLocalDynamoDB({ port })).rejects.toBeInstanceOf(ServerStartError);
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { ServerStartError } from './errors.js';
 import { createFanOutKinesisClient } from './fanOutClient.js';
 import { ChildServer } from './internal/childServer.js';
-import { freePort } from './internal/ports.js';
+import { freePort, isPortFree } from './internal/ports.js';
 import { packageDir } from './internal/resolvePackage.js';
 import { waitFor } from './internal/waitFor.js';
 
@@ -39,6 +39,8 @@ export interface LocalKinesisOptions {
   shardLimit?: number;
   /** Give up starting after this long. @default 30_000 */
   startTimeoutMs?: number;
+  /** The port on 127.0.0.1 to listen on; `0` takes a free one. @default 0 */
+  port?: number;
   /** Extra environment for kinesis-local (its own variable names, e.g. `{ LOG_LEVEL: 'INFO' }`). */
   env?: Record<string, string>;
 }
@@ -50,6 +52,7 @@ export const DEFAULT_LOCAL_KINESIS_OPTIONS: Readonly<Required<Omit<LocalKinesisO
   consumerDelayMs: 0,
   shardLimit: 200,
   startTimeoutMs: 30_000,
+  port: 0,
 });
 
 /** @internal the option names, for the unknown-key checks here and in startLocalAws(). */
@@ -60,6 +63,7 @@ export const LOCAL_KINESIS_OPTION_KEYS = Object.keys({
   consumerDelayMs: true,
   shardLimit: true,
   startTimeoutMs: true,
+  port: true,
   env: true,
 } satisfies Record<keyof LocalKinesisOptions, true>);
 
@@ -107,6 +111,7 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     'consumerDelayMs',
     'shardLimit',
     'startTimeoutMs',
+    'port',
   ] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 0) throw new InvalidOptionError(key, 'a non-negative integer', value);
@@ -114,7 +119,10 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
   if (resolved.engine !== 'kinesis-local' && resolved.engine !== 'kinesalite') {
     throw new InvalidOptionError('engine', "'kinesis-local' or 'kinesalite'", resolved.engine);
   }
-  const port = await freePort();
+  if (resolved.port > 65_535) throw new InvalidOptionError('port', 'a port number (0 for a free one)', resolved.port);
+  if (resolved.port !== 0 && !(await isPortFree(resolved.port)))
+    throw new ServerStartError(resolved.engine, `port ${resolved.port} is in use`, '');
+  const port = resolved.port === 0 ? await freePort() : resolved.port;
   const server =
     resolved.engine === 'kinesis-local' ? await spawnKinesisLocal(port, resolved) : spawnKinesalite(port, resolved);
   const endpoint = `http://127.0.0.1:${port}`;
