@@ -4,12 +4,12 @@
 // AWS_ENDPOINT_URL_DYNAMODB, from the packed tarballs.) Child processes run the built packages, as a user would.
 // A proxy in front of each local server notes every connection's protocol: unary calls must be HTTP/1.1 — the
 // SDK's default Kinesis client is HTTP/2 with a new session per call, which kinesis-local breaks.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordLines, type WatchedChild, watchChild } from './fixtures/childProcess.js';
 import { type ProtocolProxy, startProtocolProxy } from './fixtures/protocolProxy.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -39,43 +39,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
 }
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  /** Resolves once `predicate` holds for stdout so far; rejects if the process exits first. */
-  until: (predicate: (stdout: string) => boolean) => Promise<void>;
-  exit: Promise<number | null>;
-}
-
-function runExample(file: string, env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  const checks = new Set<() => void>();
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-    for (const check of checks) check();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return {
-    child,
-    output: () => `stdout:\n${stdout.slice(-2_000)}\nstderr:\n${stderr.slice(-4_000)}`,
-    until: (predicate) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(stdout)) return;
-          checks.delete(check);
-          resolve();
-        };
-        checks.add(check);
-        void exit.then((code) => reject(new Error(`${file} exited (${code}) first\n${stderr.slice(-4_000)}`)));
-        check();
-      }),
-    exit,
-  };
+function runExample(file: string, env: NodeJS.ProcessEnv): WatchedChild {
+  return watchChild(process.execPath, ['--import', 'tsx', file], { cwd: root, env });
 }
 
 describe('default clients, configured by the environment', () => {
@@ -130,7 +95,7 @@ describe('default clients, configured by the environment', () => {
     );
     try {
       // The producer test put 1,001 records: the consumer prints one line per record.
-      await run.until((stdout) => (stdout.match(/^shardId-\d+ \d+ /gm) ?? []).length >= 1_001);
+      await run.until((stdout) => recordLines(stdout) >= 1_001);
     } finally {
       run.child.kill('SIGTERM'); // the quickstart stops the consumer (leases handed over) and exits 0
     }
