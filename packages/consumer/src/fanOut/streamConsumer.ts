@@ -13,6 +13,7 @@ import {
   type Logger,
   rejectUnknownOptions,
   silentLogger,
+  sleep,
   systemClock,
 } from '@kinesis-kit/commons';
 import { StreamConsumerRegistrationError } from '../errors.js';
@@ -90,14 +91,14 @@ export async function registerStreamConsumer(options: RegisterStreamConsumerOpti
         });
       attempt++;
       logger.info({ err: error, attempt }, 'stream consumer registration: retrying');
-      await heldSleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal);
+      await heldSleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal, clock);
       continue;
     }
     if (status === 'ACTIVE' && arn !== undefined) return arn;
     if (clock.now() >= deadline)
       throw new StreamConsumerRegistrationError(consumerName, `not ACTIVE after ${timeoutMs} ms (status ${status})`);
     logger.debug({ status }, 'waiting for the stream consumer');
-    await heldSleep(pollIntervalMs, signal);
+    await heldSleep(pollIntervalMs, signal, clock);
   }
 }
 
@@ -144,7 +145,7 @@ export async function deregisterStreamConsumer(options: DeregisterStreamConsumer
   const deadline = clock.now() + (options.timeoutMs ?? 120_000);
   while ((await describe(kinesisClient, streamArn, consumerName, signal)) !== undefined) {
     if (clock.now() >= deadline) throw new StreamConsumerRegistrationError(consumerName, 'still DELETING');
-    await heldSleep(500, signal);
+    await heldSleep(500, signal, clock);
   }
   return true;
 }
@@ -190,23 +191,14 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 }
 
 /**
- * A wait that keeps the process alive (a ref'd timer, unlike the library's background timers): a script awaiting
- * `start()` while the consumer is being registered must not exit with an unsettled promise.
+ * A wait that keeps the process alive (unlike the library's background timers): a script awaiting `start()` while
+ * the consumer is being registered must not exit with an unsettled promise.
  */
-function heldSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function heldSleep(ms: number, signal: AbortSignal | undefined, clock: Clock): Promise<void> {
+  const hold = clock.holdProcessOpen?.();
+  try {
+    await sleep(ms, signal, clock);
+  } finally {
+    hold?.cancel();
+  }
 }

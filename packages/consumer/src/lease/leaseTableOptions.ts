@@ -80,7 +80,12 @@ export function resolveDynamoDBLeaseTableOptions(
   options: DynamoDBLeaseTableOptions,
 ): ResolvedDynamoDBLeaseTableOptions {
   rejectUnknownOptions(options, LEASE_TABLE_OPTION_KEYS);
-  const resolved = { ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, logger: silentLogger(), clock: systemClock, ...options };
+  const resolved = {
+    ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS,
+    clock: systemClock,
+    ...options,
+    logger: options.logger ?? silentLogger(),
+  };
   if (typeof resolved.dynamoDbClient?.send !== 'function') {
     throw new InvalidOptionError('dynamoDbClient', 'a DynamoDBClient', resolved.dynamoDbClient);
   }
