@@ -23,6 +23,7 @@ export type { LeaseItem } from './lease/leaseSerializer.js';
 export { fromLeaseItem, LEASE_ENTITY_TYPE, LeaseAttribute, toLeaseItem } from './lease/leaseSerializer.js';
 export type { DynamoDBLeaseTableOptions } from './lease/leaseTableOptions.js';
 export { DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, LeaseTableBillingMode } from './lease/leaseTableOptions.js';
+export type { ChildLeases } from './shardSync/createChildLeases.js';
 export type { LeasePlan, PlanFields } from './shardSync/ShardGraph.js';
 export { InitialPosition, planLeases } from './shardSync/ShardGraph.js';
 export type { ChildShardInfo, ShardSyncerOptions, SyncResult } from './shardSync/ShardSyncer.js';
