@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger } from '@kinesis-kit/commons';
-import { InvalidOptionError, silentLogger, systemClock } from '@kinesis-kit/commons';
+import { defaultLogger, InvalidOptionError, systemClock } from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
 import {
   type ResolvedRetrieval,
@@ -31,7 +31,7 @@ export interface KinesisConsumerOptions {
   kinesisClient?: KinesisClient | undefined;
   /** @default a client from the environment's default config */
   dynamoDbClient?: DynamoDBClient | undefined;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger | undefined;
   /** @default systemClock */
   clock?: Clock | undefined;
@@ -219,7 +219,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     workerId,
     kinesisClient: o.kinesisClient,
     dynamoDbClient: o.dynamoDbClient,
-    logger: o.logger ?? silentLogger(),
+    logger: o.logger ?? defaultLogger(),
     clock: o.clock ?? systemClock,
     initialPosition: ip,
     processor: o.processor,

@@ -1,5 +1,4 @@
-import { InvalidOptionError, type Logger } from '@kinesis-kit/commons';
-import { noopLogger } from './noopLogger.js';
+import { defaultLogger, InvalidOptionError, type Logger } from '@kinesis-kit/commons';
 
 /** What happens to the other records of a shard after one fails. */
 export const ContinueOnFailure = {
@@ -41,7 +40,7 @@ export interface KinesisBatchOptions {
    * @default 0
    */
   remainingTimeMarginMs?: number;
-  /** @default a logger that discards everything */
+  /** Warnings and errors go to stderr as JSON lines (CloudWatch Logs in Lambda); `silentLogger()` for none. @default defaultLogger() */
   logger?: Logger;
 }
 
@@ -71,7 +70,7 @@ export const DEFAULT_KINESIS_RECORD_OPTIONS: ResolvedKinesisRecordOptions = Obje
   strictDeaggregation: false,
   verifyChecksum: true,
   remainingTimeMarginMs: 0,
-  logger: noopLogger,
+  logger: defaultLogger(),
 });
 
 /** Merges `options` over {@link DEFAULT_KINESIS_RECORD_OPTIONS}; throws `InvalidOptionError`. */

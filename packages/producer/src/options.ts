@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import { type Clock, defaultLogger, InvalidOptionError, type Logger, systemClock } from '@kinesis-kit/commons';
 
 /** Options of {@link KinesisProducer}. Defaults are the KPL's where the KPL has the setting. */
 export interface ProducerOptions {
@@ -12,7 +12,7 @@ export interface ProducerOptions {
    * @default new KinesisClient({ maxAttempts: 1 }) (destroyed by close())
    */
   kinesisClient?: KinesisClient;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger;
   /** Time source (tests). @default systemClock */
   clock?: Clock;
@@ -124,7 +124,7 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = {
     ...DEFAULT_PRODUCER_OPTIONS,
-    logger: silentLogger(),
+    logger: defaultLogger(),
     clock: systemClock,
     random: Math.random,
     streamName: undefined,
