@@ -1,4 +1,4 @@
-import { KinesisKitError } from '@kinesis-kit/commons';
+import { type ConfigurationProblem, KinesisKitError } from '@kinesis-kit/commons';
 import type { Attempt, ProducerRecord } from './types.js';
 
 /** Why {@link ValidationError} rejected a record. */
@@ -107,6 +107,25 @@ export class RecordThrottledError extends PutRecordError {}
  * disabled or missing, validation. `errorCode` names it.
  */
 export class RecordRejectedError extends PutRecordError {}
+
+/**
+ * The client is misconfigured, so nothing can be sent: no region, no credentials, an endpoint that is not a URL —
+ * or, before any call succeeded, an endpoint whose host does not resolve or refuses connections. The records waiting
+ * for the first shard map fail with it at once (not after `recordTtlMs`); the next `put()` tries again. `problem`
+ * says what to fix; `cause` is the SDK's error.
+ */
+export class ProducerConfigurationError extends RecordRejectedError {
+  readonly problem: ConfigurationProblem;
+  constructor(
+    problem: ConfigurationProblem,
+    message: string,
+    record: ProducerRecord,
+    options: { errorCode?: string | undefined; cause?: unknown },
+  ) {
+    super(message, record, [], { ...options, retriable: false });
+    this.problem = problem;
+  }
+}
 
 /** `put()` after `close()`, or a record abandoned when `close({ signal })` was aborted. */
 export class ProducerClosedError extends PutRecordError {}

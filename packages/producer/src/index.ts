@@ -6,12 +6,15 @@ export {
   classifyEntryError,
   FailureKind,
 } from '@kinesis-kit/commons';
+export type { RecordSummary } from './errors.js';
 export {
   ProducerClosedError,
+  ProducerConfigurationError,
   PutRecordError,
   RecordExpiredError,
   RecordRejectedError,
   RecordThrottledError,
+  summarizeRecord,
   ValidationError,
   ValidationErrorReason,
 } from './errors.js';

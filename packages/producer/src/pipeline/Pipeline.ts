@@ -1,10 +1,16 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import { classifyAwsError, FailureKind, type Logger, type TypedEmitter } from '@kinesis-kit/commons';
+import {
+  classifyAwsError,
+  detectConfigurationProblem,
+  FailureKind,
+  type Logger,
+  type TypedEmitter,
+} from '@kinesis-kit/commons';
 import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
-import { RecordExpiredError, RecordRejectedError } from '../errors.js';
+import { ProducerConfigurationError, RecordExpiredError, RecordRejectedError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
 import type { KeyEntry } from '../keyCache/PartitionKeyCache.js';
 import type { ProducerMetrics } from '../metrics.js';
@@ -240,11 +246,25 @@ export class Pipeline {
 
   #onMapFailed(reason: string, error: unknown): void {
     this.#emitter.emitLazy('producer.shard_map_refresh_failed', () => ({ reason, error }));
-    this.#logger.warn({ err: error, reason }, 'ListShards failed');
     if (this.#shardMap.ready || this.#closed) {
+      this.#logger.warn({ err: error, reason }, 'ListShards failed; keeping the current shard map');
       this.#loader.armRefreshTimer();
       return;
     }
+    // Never loaded: an unreachable endpoint is far more likely a typo than an outage.
+    const misconfigured = detectConfigurationProblem(error, { firstContact: true });
+    if (misconfigured !== undefined) {
+      this.#failParked((record) => {
+        const failure = classifyAwsError(error);
+        return new ProducerConfigurationError(misconfigured.problem, misconfigured.message, record.input, {
+          errorCode: failure.code,
+          cause: error,
+        });
+      });
+      this.#logger.error({ err: error, problem: misconfigured.problem }, misconfigured.message);
+      return;
+    }
+    this.#logger.warn({ err: error, reason }, 'ListShards failed');
     const failure = classifyAwsError(error);
     const now = this.#options.clock.now();
     const parked = this.#parked;
@@ -279,6 +299,14 @@ export class Pipeline {
       return;
     }
     this.#loader.retryLater(reason);
+  }
+
+  /** Fails every parked record with the error `make` builds; the next put() starts a new first load. */
+  #failParked(make: (record: PendingRecord) => Error): void {
+    const parked = this.#parked;
+    this.#parked = [];
+    for (const record of parked) if (!record.settled) this.#hooks.reject(record, make(record));
+    this.#started = false;
   }
 
   /**
