@@ -27,3 +27,24 @@ export { LogLevel } from './logger/levels.js';
 export type { SerializedError } from './logger/serializeError.js';
 export { serializeError } from './logger/serializeError.js';
 export { silentLogger } from './logger/silentLogger.js';
+export type { EmfDocumentOptions } from './metrics/emf/emfDocuments.js';
+export { emfDocuments } from './metrics/emf/emfDocuments.js';
+export { EMF_LIMITS } from './metrics/emf/emfLimits.js';
+export type { EmfSinkOptions } from './metrics/emf/emfSink.js';
+export { emfSink } from './metrics/emf/emfSink.js';
+export type { Dimension, MetricDefinition } from './metrics/MetricDefinition.js';
+export { MetricKind, MetricUnit, OtelInstrument } from './metrics/MetricDefinition.js';
+export type { MetricHandle, SeriesWindow } from './metrics/MetricSeries.js';
+export { MAX_SAMPLES, MetricSeries, metricHandle, NO_METRIC } from './metrics/MetricSeries.js';
+export {
+  granularityIncludes,
+  levelIncludes,
+  MetricsGranularity,
+  MetricsLevel,
+} from './metrics/MetricsLevel.js';
+export { MetricsPublisher } from './metrics/MetricsPublisher.js';
+export type { MetricsRegistryOptions } from './metrics/MetricsRegistry.js';
+export { MetricsRegistry } from './metrics/MetricsRegistry.js';
+export type { MetricDatum, MetricsBatch, MetricsSink, MetricsSource } from './metrics/MetricsSink.js';
+export type { MetricsOptions, ResolvedMetricsOptions } from './metrics/metricsOptions.js';
+export { DEFAULT_METRICS_OPTIONS, resolveMetricsOptions } from './metrics/metricsOptions.js';
