@@ -48,3 +48,10 @@ export { MetricsRegistry } from './metrics/MetricsRegistry.js';
 export type { MetricDatum, MetricsBatch, MetricsSink, MetricsSource } from './metrics/MetricsSink.js';
 export type { MetricsOptions, ResolvedMetricsOptions } from './metrics/metricsOptions.js';
 export { DEFAULT_METRICS_OPTIONS, resolveMetricsOptions } from './metrics/metricsOptions.js';
+export type { BatchSpanInfo, BatchTracing, TracedRecord } from './tracing/BatchTracing.js';
+export type {
+  ProducerTracing,
+  SendSpan,
+  SendSpanInfo,
+  SendSpanOutcome,
+} from './tracing/SendTracing.js';

@@ -1,10 +1,20 @@
 // The public surface of @kinesis-kit/producer.
 
-export type { Failure } from '@kinesis-kit/commons';
+export type {
+  Failure,
+  MetricsOptions,
+  ProducerTracing,
+  SendSpan,
+  SendSpanInfo,
+  SendSpanOutcome,
+} from '@kinesis-kit/commons';
 export {
   classifyAwsError as classifyRequestError,
   classifyEntryError,
+  emfSink,
   FailureKind,
+  MetricsGranularity,
+  MetricsLevel,
 } from '@kinesis-kit/commons';
 export type { RecordSummary } from './errors.js';
 export {
@@ -21,7 +31,8 @@ export {
 export type { ProducerEvents } from './events.js';
 export type { CloseOptions } from './KinesisProducer.js';
 export { KinesisProducer, ProducerState } from './KinesisProducer.js';
-export type { ProducerMetricsSnapshot, StatSnapshot } from './metrics.js';
+export type { ProducerMetricsSnapshot, StatSnapshot } from './metrics/ProducerMetrics.js';
+export { ProducerMetric } from './metrics/producerMetricDefinitions.js';
 export type { ProducerOptions, ResolvedProducerOptions } from './options.js';
 export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions } from './options.js';
 export type { PutOutcome } from './PutBatch.js';

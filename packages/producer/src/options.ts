@@ -1,5 +1,15 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type Clock, defaultLogger, InvalidOptionError, type Logger, systemClock } from '@kinesis-kit/commons';
+import {
+  type Clock,
+  defaultLogger,
+  InvalidOptionError,
+  type Logger,
+  type MetricsOptions,
+  type ProducerTracing,
+  type ResolvedMetricsOptions,
+  resolveMetricsOptions,
+  systemClock,
+} from '@kinesis-kit/commons';
 
 /** Options of {@link KinesisProducer}. Defaults are the KPL's where the KPL has the setting. */
 export interface ProducerOptions {
@@ -14,6 +24,17 @@ export interface ProducerOptions {
   kinesisClient?: KinesisClient;
   /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger;
+  /**
+   * Publish the KPL's metrics (`UserRecordsPut`, `ErrorsByCode`, `BufferingTime`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Without sinks nothing is recorded beyond `metrics()`.
+   * See docs/observability.md. @default undefined (none)
+   */
+  metrics?: MetricsOptions;
+  /**
+   * Trace each PutRecords request (a span per send): `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`.
+   * @default undefined (none)
+   */
+  tracing?: ProducerTracing;
   /** Time source (tests). @default systemClock */
   clock?: Clock;
   /** Random numbers in [0, 1) for backoff jitter (tests). @default Math.random */
@@ -64,10 +85,13 @@ export interface ProducerOptions {
 }
 
 export type ResolvedProducerOptions = Readonly<
-  Required<Omit<ProducerOptions, 'streamName' | 'streamArn' | 'kinesisClient'>> & {
+  Required<Omit<ProducerOptions, 'streamName' | 'streamArn' | 'kinesisClient' | 'metrics' | 'tracing'>> & {
     streamName: string | undefined;
     streamArn: string | undefined;
     kinesisClient: KinesisClient | undefined;
+    /** Undefined when nothing is published. */
+    metrics: ResolvedMetricsOptions | undefined;
+    tracing: ProducerTracing | undefined;
   }
 >;
 
@@ -130,8 +154,13 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     streamName: undefined,
     streamArn: undefined,
     kinesisClient: undefined,
+    tracing: undefined,
     ...defined,
+    metrics: resolveMetricsOptions(options.metrics, 'KinesisProducerLibrary'),
   } as ResolvedProducerOptions;
+  const tracing = resolved.tracing;
+  if (tracing !== undefined && (tracing === null || typeof tracing.startSend !== 'function'))
+    throw new InvalidOptionError('tracing', 'a producer tracing (with startSend())', tracing);
   if (resolved.streamName === undefined && resolved.streamArn === undefined) {
     throw new InvalidOptionError('streamName', 'a stream name (or `streamArn` set)', undefined);
   }

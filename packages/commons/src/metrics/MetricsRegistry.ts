@@ -1,4 +1,4 @@
-import { type Dimension, type MetricDefinition, MetricKind } from './MetricDefinition.js';
+import { type Dimension, type MetricDefinition, OtelInstrument } from './MetricDefinition.js';
 import { type MetricHandle, MetricSeries, metricHandle, NO_METRIC } from './MetricSeries.js';
 import { levelIncludes, type MetricsGranularity, type MetricsLevel } from './MetricsLevel.js';
 import type { MetricDatum } from './MetricsSink.js';
@@ -7,6 +7,8 @@ interface Gauge {
   definition: MetricDefinition;
   dimensions: readonly Dimension[];
   read: () => number | undefined;
+  /** For totals ({@link MetricsRegistry.total}): the reading at the previous interval; undefined for gauges. */
+  last: number | undefined;
 }
 
 /** Options of {@link MetricsRegistry}. */
@@ -50,7 +52,7 @@ export class MetricsRegistry {
     let series = this.#series.get(key);
     if (series === undefined) {
       series = new MetricSeries(definition, all);
-      if (definition.kind === MetricKind.DISTRIBUTION) series.observer = this.#observer;
+      if (definition.otel === OtelInstrument.HISTOGRAM) series.observer = this.#observer;
       this.#series.set(key, series);
     }
     return series;
@@ -69,7 +71,17 @@ export class MetricsRegistry {
   gauge(definition: MetricDefinition, dimensions: readonly Dimension[], read: () => number | undefined): void {
     if (!this.includes(definition)) return;
     const all = this.#extra.length === 0 ? dimensions : [...dimensions, ...this.#extra];
-    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read });
+    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, last: undefined });
+  }
+
+  /**
+   * A counter kept elsewhere as a running total (read once per interval; what it grew by is the interval's value):
+   * costs the data path nothing.
+   */
+  total(definition: MetricDefinition, dimensions: readonly Dimension[], read: () => number): void {
+    if (!this.includes(definition)) return;
+    const all = this.#extra.length === 0 ? dimensions : [...dimensions, ...this.#extra];
+    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, last: read() });
   }
 
   /** Forgets the series and gauges with `dimension` (a shard no longer written or read); drained once more first. */
@@ -91,7 +103,7 @@ export class MetricsRegistry {
   observe(observer: ((series: MetricSeries, value: number) => void) | undefined): void {
     this.#observer = observer;
     for (const series of this.#series.values()) {
-      if (series.definition.kind === MetricKind.DISTRIBUTION) series.observer = observer;
+      if (series.definition.otel === OtelInstrument.HISTOGRAM) series.observer = observer;
     }
   }
 
@@ -122,6 +134,12 @@ export class MetricsRegistry {
       }
       if (value === undefined || !Number.isFinite(value)) continue;
       const { definition } = gauge;
+      if (gauge.last !== undefined) {
+        const grown = value - gauge.last;
+        gauge.last = value;
+        if (grown <= 0) continue;
+        value = grown;
+      }
       data.push({
         name: definition.name,
         unit: definition.unit,

@@ -13,7 +13,7 @@ import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
 import { ProducerConfigurationError, RecordExpiredError, RecordRejectedError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
 import type { KeyEntry } from '../keyCache/PartitionKeyCache.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { PendingRecord } from '../outcome.js';
 import { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
@@ -52,6 +52,7 @@ export class Pipeline {
   readonly #totals: QueueTotals = { records: 0, bytes: 0 };
   readonly #retrier: Retrier;
   readonly #dispatcher: Dispatcher;
+  readonly #metrics: ProducerMetrics;
   /** Strict ordering (`maxInFlightPerShard: 1`): shards opened by a reshard wait for their closed parents. */
   readonly #strict: boolean;
   /** Closed shards (strict ordering) still holding or sending records; their children wait for them. */
@@ -73,6 +74,7 @@ export class Pipeline {
     this.#emitter = emitter;
     this.#hooks = hooks;
     this.#strict = options.maxInFlightPerShard === 1;
+    this.#metrics = metrics;
     this.#ownsClient = options.kinesisClient === undefined;
     this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
@@ -216,7 +218,9 @@ export class Pipeline {
             info,
           ),
         );
-        created.push(this.#queues.get(info.shardId) as ShardQueue);
+        const queue = this.#queues.get(info.shardId) as ShardQueue;
+        queue.metrics = this.#metrics.recorder?.shard(info.shardId);
+        created.push(queue);
       }
     }
     for (const [shardId, queue] of this.#queues) {
