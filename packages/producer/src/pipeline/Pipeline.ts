@@ -1,16 +1,9 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import {
-  classifyAwsError,
-  detectConfigurationProblem,
-  FailureKind,
-  type Logger,
-  type TypedEmitter,
-} from '@kinesis-kit/commons';
+import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
-import { ProducerConfigurationError, RecordExpiredError, RecordRejectedError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
 import type { KeyEntry } from '../keyCache/PartitionKeyCache.js';
 import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
@@ -23,6 +16,7 @@ import { ShardMap } from '../shardMap/ShardMap.js';
 import type { PutResult } from '../types.js';
 import { Dispatcher } from './Dispatcher.js';
 import { defaultClient } from './defaultClient.js';
+import { firstLoadFailure } from './firstLoadFailure.js';
 import { ShardMapLoader } from './ShardMapLoader.js';
 
 /** How the pipeline settles records and learns whether a flush is under way. */
@@ -255,62 +249,21 @@ export class Pipeline {
       this.#loader.armRefreshTimer();
       return;
     }
-    // Never loaded: an unreachable endpoint is far more likely a typo than an outage.
-    const misconfigured = detectConfigurationProblem(error, { firstContact: true });
-    if (misconfigured !== undefined) {
-      this.#failParked((record) => {
-        const failure = classifyAwsError(error);
-        return new ProducerConfigurationError(misconfigured.problem, misconfigured.message, record.input, {
-          errorCode: failure.code,
-          cause: error,
-        });
-      });
-      this.#logger.error({ err: error, problem: misconfigured.problem }, misconfigured.message);
-      return;
-    }
-    this.#logger.warn({ err: error, reason }, 'ListShards failed');
-    const failure = classifyAwsError(error);
-    const now = this.#options.clock.now();
+    const verdict = firstLoadFailure(error, this.#options.clock.now(), this.#options.recordTtlMs);
+    this.#logger[verdict.log.level]({ ...verdict.log.fields, reason }, verdict.log.message);
     const parked = this.#parked;
     this.#parked = [];
     for (const record of parked) {
-      if (failure.kind === FailureKind.FATAL) {
-        this.#hooks.reject(
-          record,
-          new RecordRejectedError(`ListShards failed: ${failure.code}: ${failure.message}`, record.input, [], {
-            errorCode: failure.code,
-            cause: error,
-          }),
-        );
-      } else if (record.acceptedAt + this.#options.recordTtlMs <= now) {
-        this.#hooks.reject(
-          record,
-          new RecordExpiredError(
-            `Record expired while the shard map could not be loaded (${failure.code})`,
-            record.input,
-            [],
-            {
-              errorCode: failure.code,
-              cause: error,
-              retriable: true,
-            },
-          ),
-        );
-      } else this.#parked.push(record);
+      if (record.settled) continue;
+      const failed = verdict.errorFor(record);
+      if (failed === undefined) this.#parked.push(record);
+      else this.#hooks.reject(record, failed);
     }
-    if (failure.kind === FailureKind.FATAL) {
+    if (verdict.fatal) {
       this.#started = false; // the next put() tries again
       return;
     }
     this.#loader.retryLater(reason);
-  }
-
-  /** Fails every parked record with the error `make` builds; the next put() starts a new first load. */
-  #failParked(make: (record: PendingRecord) => Error): void {
-    const parked = this.#parked;
-    this.#parked = [];
-    for (const record of parked) if (!record.settled) this.#hooks.reject(record, make(record));
-    this.#started = false;
   }
 
   /**
