@@ -11,6 +11,7 @@ import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 import { ConsumerMetrics, type ConsumerMetricsSnapshot } from './metrics/ConsumerMetrics.js';
+import { ConsumerObservability } from './observability/ConsumerObservability.js';
 import {
   type KinesisConsumerOptions,
   type ResolvedKinesisConsumerOptions,
@@ -48,6 +49,7 @@ export class KinesisConsumer {
   readonly #logger: Logger;
   readonly #events: TypedEmitter<ConsumerEvents>;
   readonly #metrics: ConsumerMetrics;
+  readonly #observability: ConsumerObservability;
   #state: ConsumerState = ConsumerState.CREATED;
   #coordinator: LeaseCoordinator | undefined;
   #scheduler: Scheduler | undefined;
@@ -61,6 +63,7 @@ export class KinesisConsumer {
     this.#logger = this.#o.logger.child({ component: 'KinesisConsumer', workerId: this.#o.workerId });
     this.#events = new TypedEmitter<ConsumerEvents>(this.#logger);
     this.#metrics = new ConsumerMetrics(this.#o.clock);
+    this.#observability = new ConsumerObservability(this.#o, this.#events, this.#metrics, this.#o.clock);
   }
 
   get workerId(): string {
@@ -119,6 +122,7 @@ export class KinesisConsumer {
       clock: o.clock,
     });
     this.#coordinator = coordinator;
+    this.#observability.leasesCreated(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
     const pollingFetcherFactory: RecordsFetcherFactory = (start) =>
@@ -138,7 +142,7 @@ export class KinesisConsumer {
     const fetcherFactory =
       o.retrieval === 'polling' ? pollingFetcherFactory : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient);
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
-    const processorFactory = this.#processorFactory();
+    const processorFactory = this.#observability.processors(this.#processorFactory());
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
     this.#scheduler = new Scheduler({
       leases: leaseLayer,
@@ -255,6 +259,7 @@ export class KinesisConsumer {
     await this.#leaseLayer?.releaseRemaining(busy);
     this.#state = ConsumerState.STOPPED;
     this.#releaseProcess();
+    await this.#observability.stopped();
     if (wasRunning) {
       this.#logger.info('consumer stopped');
       const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };

@@ -1,6 +1,7 @@
 // The public surface of @kinesis-kit/consumer.
 
-export { isRetriableAwsError } from '@kinesis-kit/commons';
+export type { BatchSpanInfo, BatchTracing, MetricsOptions, TracedRecord } from '@kinesis-kit/commons';
+export { emfSink, isRetriableAwsError, MetricsGranularity, MetricsLevel } from '@kinesis-kit/commons';
 // --- lease layer (docs/leases.md) ---
 export {
   ConsumerError,
@@ -59,6 +60,7 @@ export type {
 } from './fetch/RecordsFetcher.js';
 export { ConsumerState, KinesisConsumer } from './KinesisConsumer.js';
 export type { ConsumerMetricsSnapshot, ShardMetrics } from './metrics/ConsumerMetrics.js';
+export { ConsumerMetric, Operation as MetricsOperation } from './observability/consumerMetricDefinitions.js';
 export type {
   InitialPositionOption,
   KinesisConsumerOptions,

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Clock, Logger } from '@kinesis-kit/commons';
-import { defaultLogger, InvalidOptionError, systemClock } from '@kinesis-kit/commons';
+import type { BatchTracing, Clock, Logger, MetricsOptions, ResolvedMetricsOptions } from '@kinesis-kit/commons';
+import { defaultLogger, InvalidOptionError, resolveMetricsOptions, systemClock } from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
 import {
   type ResolvedRetrieval,
@@ -35,6 +35,14 @@ export interface KinesisConsumerOptions {
   logger?: Logger | undefined;
   /** @default systemClock */
   clock?: Clock | undefined;
+  /**
+   * Publish the KCL's metrics (`RecordsProcessed`, `MillisBehindLatest`, `LostLeases`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Namespace: the application name. See docs/observability.md.
+   * @default undefined (none)
+   */
+  metrics?: MetricsOptions | undefined;
+  /** A span per processed batch: `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`. @default undefined */
+  tracing?: BatchTracing | undefined;
   /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
   initialPosition?: InitialPositionOption | undefined;
 
@@ -111,6 +119,9 @@ export interface ResolvedKinesisConsumerOptions {
   dynamoDbClient: DynamoDBClient | undefined;
   logger: Logger;
   clock: Clock;
+  /** Undefined when nothing is published. */
+  metrics: ResolvedMetricsOptions | undefined;
+  tracing: BatchTracing | undefined;
   initialPosition: InitialPositionOption;
   processor: RecordProcessorFactory | undefined;
   eachBatch: EachBatchHandler | undefined;
@@ -208,6 +219,8 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   const auto = o.autoCheckpoint ?? {};
   if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
   if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
+  if (o.tracing !== undefined && (o.tracing === null || typeof o.tracing.traceBatch !== 'function'))
+    throw new InvalidOptionError('tracing', 'a batch tracing (with traceBatch())', o.tracing);
   const workerId = o.workerId ?? defaultWorkerId();
   if (typeof workerId !== 'string' || workerId.length === 0)
     throw new InvalidOptionError('workerId', 'a non-empty string', workerId);
@@ -221,6 +234,8 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     dynamoDbClient: o.dynamoDbClient,
     logger: o.logger ?? defaultLogger(),
     clock: o.clock ?? systemClock,
+    metrics: resolveMetricsOptions(o.metrics, o.applicationName),
+    tracing: o.tracing,
     initialPosition: ip,
     processor: o.processor,
     eachBatch: o.eachBatch,

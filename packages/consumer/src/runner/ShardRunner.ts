@@ -231,6 +231,7 @@ export class ShardRunner {
         millisBehindLatest,
         durationMs: this.#o.clock.now() - startedAt,
         discardedByHashKeyRange: result.discardedByHashKeyRange,
+        dataBytes: dataBytesOf(records),
       }));
     } else if (!this.#skipped) {
       // Not processed: checkpoint() must not cover it.
@@ -361,4 +362,11 @@ export class ShardRunner {
       this.#o.events.emit('consumer.error', { shardId: this.#shardId, error, context: what });
     }
   }
+}
+
+/** Sum of the records' data sizes (only computed for listeners of consumer.batch_processed). */
+function dataBytesOf(records: readonly { data: Uint8Array }[]): number {
+  let bytes = 0;
+  for (const record of records) bytes += record.data.length;
+  return bytes;
 }
