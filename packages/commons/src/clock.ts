@@ -4,16 +4,25 @@ export interface TimerHandle {
 }
 
 /**
- * Time, injectable so tests can drive loops without waiting. `setTimeout` timers are `unref()`'d:
- * they never keep a process (a script, a Lambda) alive on their own.
+ * Time for deadlines, intervals and timers, injectable so tests (and the consumer simulation) can drive loops
+ * without waiting. `setTimeout` timers are `unref()`'d: they never keep a process (a script, a Lambda) alive.
  */
 export interface Clock {
+  /**
+   * Milliseconds on a **monotonic** clock: never steps backwards or jumps when the wall clock is set (NTP, a VM
+   * resumed, an operator). Only differences between two readings mean anything; never compare it with a `Date`.
+   */
   now(): number;
   setTimeout(callback: () => void, ms: number): TimerHandle;
 }
 
+/**
+ * The process's clock: `performance.now()` (monotonic), so a lease deadline cannot be stretched or shortened by a
+ * wall-clock step. Wall time (`Date.now()`) is used only where a value leaves the process (timestamps in records,
+ * lease items, logs).
+ */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   setTimeout(callback, ms) {
     const handle = setTimeout(callback, ms);
     handle.unref();

@@ -3,7 +3,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { backoffDelay, isRetriable, type Listener, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
 import { ConsumerStateError } from './errors.js';
-import type { ConsumerEvents } from './events.js';
+import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
 import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
@@ -19,7 +19,8 @@ import {
 } from './options.js';
 import { HandlerProcessor } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
-import { type RunnerLease, ShardRunner } from './runner/ShardRunner.js';
+import type { RunnerLease } from './runner/RunnerLeases.js';
+import { ShardRunner } from './runner/ShardRunner.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { WorkerLeaseLayer } from './scheduler/WorkerLeaseLayer.js';
 import { ShardSyncer } from './shardSync/ShardSyncer.js';
@@ -226,12 +227,14 @@ export class KinesisConsumer {
   }
 
   /**
-   * Graceful stop: no new leases; each held lease gets a named successor among the live workers, and its shard
-   * keeps processing until that successor listens (up to one lease-table scan period of the successor, at most
-   * half of `stopTimeoutMs`); then the in-flight batch finishes, the processor gets `shutdownRequested` (and
-   * checkpoints), and the lease is transferred to the successor, which starts from that checkpoint within about
-   * `handoffPollIntervalMs`. Without a successor (or when it does not answer in time) the lease is released, so
-   * any worker takes it at its next scan. Idempotent.
+   * Graceful stop, bounded by `stopTimeoutMs`: no new leases; each held lease gets a named successor among the live
+   * workers, and its shard keeps processing until that successor listens (at most half of `stopTimeoutMs`); then
+   * the processor's `signal` aborts (an `eachRecord` handler stops between two records), the batch in flight
+   * finishes, the processor gets `shutdownRequested` (and checkpoints), and the lease is transferred to the
+   * successor, which starts from that checkpoint within about `handoffPollIntervalMs`. Without a successor (or when
+   * it does not answer in time) the lease is released, so any worker takes it at its next scan. Leases of
+   * processors still running when the time is up are released anyway (their later checkpoints fail with
+   * `LeaseLostError`). The process is kept alive until the returned promise settles. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -239,36 +242,48 @@ export class KinesisConsumer {
   }
 
   async #stop(): Promise<void> {
-    const startedAt = this.#o.clock.now();
-    // Let a start() in progress reach a stable point first (it checks #stopping before starting the scheduler).
-    await this.#starting?.catch(() => undefined);
-    const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
-    this.#state = ConsumerState.STOPPING;
-    // Name a successor per lease (taking stops; renewals go on); each runner keeps processing until its successor
-    // listens (bounded: one successor scan period, at most half of stopTimeoutMs), then checkpoints and hands its
-    // lease over (or releases it). Then the loops; then whatever is left goes back too.
-    const coordinator = this.#coordinator;
-    const timeoutMs = this.#o.stopTimeoutMs;
-    await coordinator?.prepareHandoff({ maxWaitMs: timeoutMs / 2 });
-    const remainingMs = timeoutMs - (this.#o.clock.now() - startedAt);
-    const busy =
-      (await this.#scheduler?.stop(Math.max(0, remainingMs), (shardId) =>
-        coordinator === undefined ? Promise.resolve() : coordinator.handoffReady(shardId),
-      )) ?? [];
-    await coordinator?.stop();
-    await this.#leaseLayer?.releaseRemaining(busy);
-    this.#state = ConsumerState.STOPPED;
-    this.#releaseProcess();
-    await this.#observability.stopped();
-    if (wasRunning) {
-      this.#logger.info('consumer stopped');
-      const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
-      this.#events.emit('consumer.stopped', {
-        workerId: this.#o.workerId,
-        durationMs: this.#o.clock.now() - startedAt,
-        leasesHandedOver: counts.transferred,
-        leasesReleased: counts.released,
-      });
+    const clock = this.#o.clock;
+    const startedAt = clock.now();
+    // Ref'd: whatever else the process has (or has not) left to do, it lives until the handoff is done.
+    const alive = setInterval(() => {}, 1 << 30);
+    try {
+      // Let a start() in progress reach a stable point first (it checks #stopping before starting the scheduler).
+      await this.#starting?.catch(() => undefined);
+      const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
+      this.#state = ConsumerState.STOPPING;
+      const timeoutMs = this.#o.stopTimeoutMs;
+      // Kept back from the processors for the final lease writes (transfers, releases).
+      const reserveMs = Math.min(2_000, timeoutMs / 10);
+      const coordinator = this.#coordinator;
+      await coordinator?.prepareHandoff({ maxWaitMs: timeoutMs / 2 });
+      const processingMs = Math.max(0, timeoutMs - reserveMs - (clock.now() - startedAt));
+      const busy =
+        (await this.#scheduler?.stop(processingMs, (shardId) =>
+          coordinator === undefined ? Promise.resolve() : coordinator.handoffReady(shardId),
+        )) ?? [];
+      if (busy.length > 0) {
+        this.#logger.warn(
+          { shards: busy, stopTimeoutMs: timeoutMs },
+          'stop timed out with processors still running; releasing their leases anyway',
+        );
+      }
+      await coordinator?.stop();
+      await this.#leaseLayer?.releaseRemaining();
+      this.#state = ConsumerState.STOPPED;
+      await this.#observability.stopped();
+      if (wasRunning) {
+        this.#logger.info('consumer stopped');
+        const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
+        this.#events.emit('consumer.stopped', {
+          workerId: this.#o.workerId,
+          durationMs: clock.now() - startedAt,
+          leasesHandedOver: counts.transferred,
+          leasesReleased: counts.released,
+        });
+      }
+    } finally {
+      this.#releaseProcess();
+      clearInterval(alive);
     }
   }
 
@@ -280,6 +295,8 @@ export class KinesisConsumer {
   #processorFactory(): RecordProcessorFactory {
     const o = this.#o;
     if (o.processor !== undefined) return o.processor;
+    // With eachRecord, `skip` means that record: the batch goes on with the next one.
+    const skipRecords = o.eachRecord !== undefined && o.onProcessorError === ProcessorErrorAction.SKIP;
     return () =>
       new HandlerProcessor({
         eachBatch: o.eachBatch,
@@ -290,6 +307,26 @@ export class KinesisConsumer {
           this.#logger.warn({ err: error }, 'automatic checkpoint failed; the next one covers it');
           this.#events.emit('consumer.error', { error, context: 'auto_checkpoint' });
         },
+        onSkippedRecord: skipRecords
+          ? (error, record, shardId) => {
+              this.#logger.warn(
+                {
+                  err: error,
+                  shardId,
+                  sequenceNumber: record.sequenceNumber,
+                  subSequenceNumber: record.subSequenceNumber,
+                },
+                'eachRecord threw; record skipped',
+              );
+              this.#events.emit('consumer.processor_error', {
+                shardId,
+                error,
+                attempt: 1,
+                action: ProcessorErrorAction.SKIP,
+                recordCount: 1,
+              });
+            }
+          : undefined,
       });
   }
 }

@@ -81,7 +81,11 @@ export interface KinesisConsumerOptions {
   processorRetryMaxDelayMs?: number | undefined;
   /** How many shards may be inside the processor at once. @default 64 */
   maxConcurrentBatches?: number | undefined;
-  /** How often a child shard checks whether its parents finished. @default 1000 (KCL `parentShardPollIntervalMillis` 10000) */
+  /**
+   * The longest wait between two looks of a child shard at its parents' leases (the first look is at once, then
+   * 0.25 s, doubling up to this; a parent ending on this worker wakes its children at once).
+   * @default 10000 (KCL `parentShardPollIntervalMillis` 10000)
+   */
   parentShardPollIntervalMs?: number | undefined;
   /** How often the scheduler reconciles held leases with running shards. @default 1000 */
   schedulerTickMs?: number | undefined;
@@ -93,9 +97,10 @@ export interface KinesisConsumerOptions {
    */
   keepProcessAlive?: boolean | undefined;
   /**
-   * How long `stop()` waits for processors to finish their batch and `shutdownRequested`. After it, `stop()`
-   * resolves anyway; the leases of shards still inside the processor are not released (they expire after
-   * `failoverTimeMs`, so no other worker starts them while the processor runs). @default Infinity (wait)
+   * The most `stop()` takes (plus one DynamoDB request), so it fits an orchestrator's grace period (ECS and
+   * Kubernetes kill 30 s after SIGTERM): up to half of it waiting for successors to listen, then processors get
+   * their `signal`, finish (an `eachRecord` handler stops between records) and checkpoint; whatever still runs when
+   * it is up has its lease released anyway. `Infinity` waits for every processor. @default 20000
    */
   stopTimeoutMs?: number | undefined;
   /** A lease not renewed for this long may be taken by another worker. @default 10000 (KCL `failoverTimeMillis`) */
@@ -156,10 +161,10 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
   processorRetryBaseDelayMs: 200,
   processorRetryMaxDelayMs: 30_000,
   maxConcurrentBatches: 64,
-  parentShardPollIntervalMs: 1_000,
+  parentShardPollIntervalMs: 10_000,
   schedulerTickMs: 1_000,
   failoverTimeMs: 10_000,
-  stopTimeoutMs: Number.POSITIVE_INFINITY,
+  stopTimeoutMs: 20_000,
 } as const);
 
 /** Merges defaults and validates eagerly: throws `InvalidOptionError` naming the first bad option. */

@@ -1,4 +1,4 @@
-import type { CheckpointUpdate, Lease, LeaseTable } from '@kinesis-kit/consumer';
+import type { CheckpointUpdate, ExtendedSequenceNumber, Lease, LeaseTable } from '@kinesis-kit/consumer';
 
 /** The LeaseTable contract in memory, for unit tests driving single steps with a fake clock. */
 export class InMemoryLeaseTable implements LeaseTable {
@@ -94,7 +94,28 @@ export class InMemoryLeaseTable implements LeaseTable {
     return this.#update(
       leaseKey,
       (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
-      (l) => ({ ...l, checkpoint: update.checkpoint, ownerSwitchesSinceCheckpoint: 0 }),
+      (l) => {
+        const { pendingCheckpoint: _, ...rest } = l;
+        const pending = update.pendingCheckpoint ?? null;
+        return {
+          ...rest,
+          checkpoint: update.checkpoint,
+          ownerSwitchesSinceCheckpoint: 0,
+          ...(pending === null ? {} : { pendingCheckpoint: pending }),
+        };
+      },
+    );
+  }
+  async updatePendingCheckpoint(
+    leaseKey: string,
+    owner: string,
+    leaseCounter: number,
+    pendingCheckpoint: ExtendedSequenceNumber,
+  ) {
+    return this.#update(
+      leaseKey,
+      (l) => l.leaseCounter === leaseCounter && l.leaseOwner === owner,
+      (l) => ({ ...l, pendingCheckpoint }),
     );
   }
   async deleteLease(leaseKey: string, leaseCounter?: number): Promise<boolean> {

@@ -2,7 +2,12 @@
 // faults injected into real clients (GetRecords throttling, expired iterators, DynamoDB throttling), a throwing
 // processor, and stop() during its retries.
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { DynamoDBLeaseTable, KinesisConsumer, type KinesisConsumerOptions } from '@kinesis-kit/consumer';
+import {
+  DynamoDBLeaseTable,
+  KinesisConsumer,
+  type KinesisConsumerOptions,
+  LeaseLostError,
+} from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -282,13 +287,16 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     expect(seen[1]).toEqual({ pending: undefined, checkpoint: last });
   });
 
-  it('stopTimeoutMs: stop() resolves although a processor hangs, and leaves that lease to expire (not released)', async () => {
+  it('stopTimeoutMs: stop() resolves although a processor hangs, and hands its lease over anyway (its checkpoints then fail)', async () => {
     // Prepare
     const stream = `hang-${++counter}`;
     const app = `app-hang-${counter}`;
     await aws.kinesis.createStream(stream, 1);
     await putNumbered(aws.kinesis.kinesisClient, stream, 0, 3);
     let entered = false;
+    let signalled = false;
+    let lateCheckpoint: Promise<void> | undefined;
+    let release: () => void = () => {};
     const c = new KinesisConsumer({
       streamName: stream,
       applicationName: app,
@@ -297,9 +305,18 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
       dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
       initialPosition: 'TRIM_HORIZON',
       stopTimeoutMs: 500,
-      eachBatch: () => {
+      eachBatch: ({ signal, checkpointer }) => {
         entered = true;
-        return new Promise<void>(() => {}); // never settles
+        signal.addEventListener('abort', () => {
+          signalled = true;
+        });
+        // Ignores the signal until the test lets it go, then checkpoints: too late, the lease is gone.
+        return new Promise<void>((resolve) => {
+          release = () => {
+            lateCheckpoint = checkpointer.checkpoint();
+            resolve();
+          };
+        });
       },
     });
     consumers.push(c);
@@ -308,10 +325,15 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     // Act
     const before = Date.now();
     await c.stop();
-    // Assess
-    expect(Date.now() - before).toBeLessThan(2_000);
+    const took = Date.now() - before;
+    release();
+    // Assess: bounded (500 ms plus the final lease writes, with room for a busy machine), told, and handed over.
+    expect(took).toBeLessThan(500 + 5_000);
+    expect(signalled).toBe(true);
     const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
     const [lease] = await table.listLeases();
-    expect(lease?.leaseOwner).toBe('hanger');
+    expect(lease?.leaseOwner).toBeUndefined();
+    await expect(lateCheckpoint).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await table.listLeases())[0]?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
   });
 });

@@ -60,7 +60,8 @@ export class MetricsPublisher {
     const intervalMs = Math.max(1, now - this.#lastAt);
     this.#lastAt = now;
     if (data.length === 0) return;
-    const batch = { namespace: this.#options.namespace, timestamp: now, intervalMs, source: this.#source, data };
+    // The clock is monotonic (intervals); a timestamp leaves the process, so it is wall time.
+    const batch = { namespace: this.#options.namespace, timestamp: Date.now(), intervalMs, source: this.#source, data };
     for (const sink of this.#options.sinks) {
       try {
         sink.publish(batch);

@@ -168,7 +168,8 @@ describe('MetricsPublisher', () => {
 
     // Assess
     expect(batches.map((b) => b.data[0]?.sum)).toEqual([10, 5, 2]);
-    expect(batches[0]).toMatchObject({ namespace: 'KinesisProducerLibrary', timestamp: 61_000, intervalMs: 60_000 });
+    expect(batches[0]).toMatchObject({ namespace: 'KinesisProducerLibrary', intervalMs: 60_000 });
+    expect(Math.abs(batches[0]!.timestamp - Date.now())).toBeLessThan(5_000); // wall time: it leaves the process
     expect(flushed).toBe(1);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('sink down');

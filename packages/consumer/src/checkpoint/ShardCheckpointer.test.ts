@@ -8,12 +8,18 @@ import { type CheckpointStore, ShardCheckpointer } from './ShardCheckpointer.js'
 function setup(initial: Position = { sequenceNumber: 'TRIM_HORIZON', subSequenceNumber: 0 }) {
   const writes: (Position | string)[] = [];
   let lost = false;
+  let failNext: unknown;
   const store: CheckpointStore = {
-    checkpoint: async (shardId, position) => {
-      if (lost) throw new LeaseLostError(shardId, 'w');
+    checkpoint: async (position) => {
+      if (lost) throw new LeaseLostError('shardId-0', 'w');
+      if (failNext !== undefined) {
+        const error = failNext;
+        failNext = undefined;
+        throw error;
+      }
       writes.push(position);
     },
-    prepareCheckpoint: async (_shardId, position) => {
+    prepareCheckpoint: async (position) => {
       writes.push(`prepare ${position.sequenceNumber}/${position.subSequenceNumber}`);
     },
     shardEnded: async () => {
@@ -27,10 +33,16 @@ function setup(initial: Position = { sequenceNumber: 'TRIM_HORIZON', subSequence
     events: new TypedEmitter<ConsumerEvents>(silentLogger()),
     logger: silentLogger(),
   });
-  return { checkpointer, writes, loseLease: () => (lost = true) };
+  return {
+    checkpointer,
+    writes,
+    loseLease: () => (lost = true),
+    failNextWrite: (error: unknown) => (failNext = error),
+  };
 }
 
 const at = (sequenceNumber: string, subSequenceNumber = 0) => ({ sequenceNumber, subSequenceNumber });
+const throttled = () => Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
 
 describe('ShardCheckpointer', () => {
   it('checkpoints the last delivered record with no argument, and does nothing when nothing is new', async () => {
@@ -52,16 +64,35 @@ describe('ShardCheckpointer', () => {
     expect(writes).toEqual([at('99'), at('150', 7), at('200', 2)]);
   });
 
-  it('rejects positions beyond the last delivered record, backwards, or not sequence numbers', async () => {
+  it('rejects positions beyond the last delivered record or not sequence numbers, writing nothing', async () => {
     const { checkpointer, writes } = setup(at('50'));
     checkpointer.delivered(at('200', 2));
     await expect(checkpointer.checkpoint('200', 3)).rejects.toBeInstanceOf(InvalidCheckpointError);
     await expect(checkpointer.checkpoint('1000')).rejects.toBeInstanceOf(InvalidCheckpointError);
-    await expect(checkpointer.checkpoint('40')).rejects.toBeInstanceOf(InvalidCheckpointError);
     await expect(checkpointer.checkpoint('LATEST')).rejects.toBeInstanceOf(InvalidCheckpointError);
+    expect(writes).toEqual([]);
+  });
+
+  it('a position at or behind the committed checkpoint is an idempotent no-op, never a rewind', async () => {
+    // A retried batch checkpointing its records again (a processor that checkpoints as it goes): no error, no write.
+    const { checkpointer, writes } = setup(at('50'));
+    checkpointer.delivered(at('200', 2));
+    await checkpointer.checkpoint('40');
     await checkpointer.checkpoint('150');
-    await expect(checkpointer.checkpoint('149', 9)).rejects.toBeInstanceOf(InvalidCheckpointError);
+    await checkpointer.checkpoint('149', 9);
+    await checkpointer.checkpoint('150');
     expect(writes).toEqual([at('150')]);
+    expect(checkpointer.lastCheckpoint).toEqual(at('150'));
+  });
+
+  it('after a failed write, checkpoint() with no argument writes again (it is compared with what was committed)', async () => {
+    const { checkpointer, writes, failNextWrite } = setup();
+    checkpointer.delivered(at('10'));
+    failNextWrite(throttled());
+    await expect(checkpointer.checkpoint()).rejects.toThrow('throttled');
+    expect(checkpointer.lastCheckpoint.sequenceNumber).toBe('TRIM_HORIZON');
+    await checkpointer.checkpoint(); // the KCL habit: catch throttling, call checkpoint() again
+    expect(writes).toEqual([at('10')]);
   });
 
   it('compares sequence numbers numerically, not as strings', async () => {
@@ -71,23 +102,24 @@ describe('ShardCheckpointer', () => {
     expect(writes).toEqual([at('10')]);
   });
 
-  it('passes LeaseLostError through when the lease is gone', async () => {
+  it('passes LeaseLostError through when the lease (session) is gone', async () => {
     const { checkpointer, loseLease } = setup();
     checkpointer.delivered(at('5'));
     loseLease();
     await expect(checkpointer.checkpoint()).rejects.toBeInstanceOf(LeaseLostError);
   });
 
-  it('writes SHARD_END for checkpoint() after the shard ended', async () => {
+  it('writes SHARD_END for checkpoint() after the shard ended, once', async () => {
     const { checkpointer, writes } = setup();
     checkpointer.delivered(at('5'));
     checkpointer.markShardEnd([]);
+    await checkpointer.checkpoint();
     await checkpointer.checkpoint();
     expect(writes).toEqual(['SHARD_END']);
     expect(checkpointer.shardEndCheckpointed).toBe(true);
   });
 
-  it('prepares, then commits a two-phase checkpoint; a rolled-back batch is not covered', async () => {
+  it('prepares (pending only), then commits a two-phase checkpoint; a rolled-back batch is not covered', async () => {
     const { checkpointer, writes } = setup();
     checkpointer.delivered(at('10'));
     const prepared = await checkpointer.prepareCheckpoint();
@@ -96,5 +128,14 @@ describe('ShardCheckpointer', () => {
     checkpointer.rollBack(at('10'));
     await checkpointer.checkpoint();
     expect(writes).toEqual(['prepare 10/0', at('10')]);
+  });
+
+  it('a prepared checkpoint overtaken by a later one commits as a no-op', async () => {
+    const { checkpointer, writes } = setup();
+    checkpointer.delivered(at('30'));
+    const prepared = await checkpointer.prepareCheckpoint('10');
+    await checkpointer.checkpoint('30');
+    await prepared.checkpoint();
+    expect(writes).toEqual(['prepare 10/0', at('30')]);
   });
 });

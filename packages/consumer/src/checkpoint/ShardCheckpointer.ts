@@ -4,38 +4,46 @@ import type { ConsumerEvents } from '../events.js';
 import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
 import type { Position } from '../processor/RecordProcessor.js';
 import {
-  compareExtendedSequenceNumbers as comparePosition,
+  compareExtendedSequenceNumbers,
   isSequenceNumber,
+  isShardEnd,
   SHARD_END,
 } from '../sequence/ExtendedSequenceNumber.js';
 import type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './RecordCheckpointer.js';
 
-/** Where checkpoints go: the lease layer, fenced by ownership. */
+/**
+ * Where one lease session's checkpoints go: the lease layer, fenced by ownership *and* session (a write from a
+ * session that is over fails with `LeaseLostError`, even when this worker holds the lease again).
+ */
 export interface CheckpointStore {
-  checkpoint(shardId: string, position: Position): Promise<void>;
-  /** Writes `pendingCheckpoint` (two-phase checkpoint). Optional: without it `prepareCheckpoint` only validates. */
-  prepareCheckpoint?(shardId: string, position: Position): Promise<void>;
+  checkpoint(position: Position): Promise<void>;
+  /** Writes only `pendingCheckpoint` (two-phase checkpoint, phase 1). */
+  prepareCheckpoint(position: Position): Promise<void>;
   /** Checkpoints `SHARD_END` and creates the children's leases. */
-  shardEnded(shardId: string, childShards: ChildShardInfo[] | undefined): Promise<void>;
+  shardEnded(childShards: ChildShardInfo[] | undefined): Promise<void>;
 }
 
 /**
- * The checkpointer handed to one shard's processor. Validates every position against what was delivered
- * (`largestPermitted`) and the last checkpoint, serializes writes so they land in order, and turns
- * `checkpoint()` inside `shardEnded` into the `SHARD_END` write.
+ * The checkpointer handed to one lease session's processor.
+ *
+ * - A position is valid when it is a sequence number no further than the last record delivered
+ *   (`largestPermitted`); anything else throws `InvalidCheckpointError` and writes nothing.
+ * - Writes run one after another. Each compares itself, when its turn comes, with the last checkpoint that was
+ *   **committed** (written and acknowledged): at or behind it, it is an idempotent no-op, so a checkpoint can never
+ *   move backwards, a retried batch may checkpoint its records again, and a write that failed leaves the next
+ *   `checkpoint()` free to write the same position again.
+ * - After the shard ended, `checkpoint()` with no argument writes `SHARD_END`.
  */
 export class ShardCheckpointer implements RecordCheckpointer {
   readonly #shardId: string;
   readonly #store: CheckpointStore;
   readonly #events: TypedEmitter<ConsumerEvents>;
   readonly #logger: Logger;
-  #lastCheckpoint: Position;
-  /** The furthest position asked for so far: later calls are validated against it, so writes never go back. */
-  #lastRequested: Position;
+  /** The last checkpoint known to be in the table (the lease's at start). */
+  #committed: Position;
   #largestPermitted: Position | undefined;
   /** Set once the shard was read to its end: `checkpoint()` then means SHARD_END. */
   #shardEnd: { childShards: ChildShardInfo[] | undefined } | undefined;
-  #shardEndCheckpointed = false;
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
@@ -49,12 +57,11 @@ export class ShardCheckpointer implements RecordCheckpointer {
     this.#store = options.store;
     this.#events = options.events;
     this.#logger = options.logger;
-    this.#lastCheckpoint = options.initial;
-    this.#lastRequested = options.initial;
+    this.#committed = options.initial;
   }
 
   get lastCheckpoint(): Position {
-    return this.#lastCheckpoint;
+    return this.#committed;
   }
 
   get largestPermitted(): Position | undefined {
@@ -63,7 +70,7 @@ export class ShardCheckpointer implements RecordCheckpointer {
 
   /** True once `SHARD_END` was written through this checkpointer. */
   get shardEndCheckpointed(): boolean {
-    return this.#shardEndCheckpointed;
+    return isShardEnd(this.#committed);
   }
 
   /** The runner calls this before handing a batch over: its last record becomes the furthest checkpoint allowed. */
@@ -72,8 +79,8 @@ export class ShardCheckpointer implements RecordCheckpointer {
   }
 
   /**
-   * The runner calls this when it gives up on a failed batch (stop during retries, or `skip` is not the policy):
-   * `checkpoint()` must not cover records that were never processed successfully.
+   * The runner calls this when a batch did not complete (given up during retries, or the processor returned after
+   * being told to stop): a `checkpoint()` with no argument must not cover records that were not processed.
    */
   rollBack(largestPermitted: Position | undefined): void {
     this.#largestPermitted =
@@ -87,54 +94,53 @@ export class ShardCheckpointer implements RecordCheckpointer {
     this.#shardEnd = { childShards };
   }
 
-  async checkpoint(target?: CheckpointTarget | string, subSequenceNumber?: number): Promise<void> {
+  checkpoint(target?: CheckpointTarget | string, subSequenceNumber?: number): Promise<void> {
     if (target === undefined && this.#shardEnd !== undefined) return this.#enqueue(() => this.#writeShardEnd());
-    const position = this.#resolve(target, subSequenceNumber);
+    let position: Position | undefined;
+    try {
+      position = this.#resolve(target, subSequenceNumber);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (position === undefined) return Promise.resolve();
-    this.#lastRequested = position;
-    return this.#enqueue(async () => {
-      await this.#store.checkpoint(this.#shardId, position);
-      this.#committed(position);
-    });
+    return this.#commit(position);
   }
 
   async prepareCheckpoint(
     target?: CheckpointTarget | string,
     subSequenceNumber?: number,
   ): Promise<PreparedCheckpointer> {
-    const position = this.#resolve(target, subSequenceNumber) ?? this.#lastCheckpoint;
-    const prepare = this.#store.prepareCheckpoint;
-    if (prepare !== undefined) await this.#enqueue(() => prepare.call(this.#store, this.#shardId, position));
-    return {
-      pendingCheckpoint: position,
-      checkpoint: () => {
-        // Validated again at commit: another checkpoint may have gone past it meanwhile.
-        if (comparePosition(position, this.#lastRequested) < 0 && isSequenceNumber(this.#lastRequested.sequenceNumber))
-          return Promise.reject(
-            new InvalidCheckpointError(this.#shardId, position, 'is before the last checkpoint', this.#lastRequested),
-          );
-        this.#lastRequested = position;
-        return this.#enqueue(async () => {
-          await this.#store.checkpoint(this.#shardId, position);
-          this.#committed(position);
-        });
-      },
-    };
+    const position = this.#resolve(target, subSequenceNumber) ?? this.#committed;
+    if (isSequenceNumber(position.sequenceNumber)) await this.#enqueue(() => this.#store.prepareCheckpoint(position));
+    return { pendingCheckpoint: position, checkpoint: () => this.#commit(position) };
   }
 
-  /** Validates and normalizes a checkpoint request; undefined = nothing to write (nothing delivered yet). */
+  /** Queues the write of `position`, which is a no-op if, by its turn, the committed checkpoint is not behind it. */
+  #commit(position: Position): Promise<void> {
+    return this.#enqueue(async () => {
+      if (!this.#isAhead(position)) {
+        this.#logger.debug({ position, committed: this.#committed }, 'checkpoint at or behind the committed one');
+        return;
+      }
+      await this.#store.checkpoint(position);
+      this.#committed = position;
+      this.#logger.debug({ position }, 'checkpointed');
+      this.#events.emitLazy('consumer.checkpoint', () => ({ shardId: this.#shardId, ...position }));
+    });
+  }
+
+  #isAhead(position: Position): boolean {
+    return compareExtendedSequenceNumbers(position, this.#committed) > 0;
+  }
+
+  /** Validates and normalizes a checkpoint request; undefined = nothing to write (nothing delivered, or covered). */
   #resolve(target: CheckpointTarget | string | undefined, subSequenceNumber: number | undefined): Position | undefined {
     let position: Position;
     if (target === undefined) {
-      // Nothing delivered since the last checkpoint (or a failed batch was rolled back): nothing to write.
-      if (this.#largestPermitted === undefined) return undefined;
-      if (
-        isSequenceNumber(this.#lastRequested.sequenceNumber) &&
-        comparePosition(this.#largestPermitted, this.#lastRequested) <= 0
-      )
-        return undefined;
-      position = this.#largestPermitted;
-    } else if (typeof target === 'string') {
+      if (this.#largestPermitted === undefined || !this.#isAhead(this.#largestPermitted)) return undefined;
+      return this.#largestPermitted;
+    }
+    if (typeof target === 'string') {
       position = { sequenceNumber: target, subSequenceNumber: subSequenceNumber ?? 0 };
     } else {
       position = { sequenceNumber: target.sequenceNumber, subSequenceNumber: target.subSequenceNumber ?? 0 };
@@ -145,28 +151,22 @@ export class ShardCheckpointer implements RecordCheckpointer {
       position.subSequenceNumber < 0
     )
       throw new InvalidCheckpointError(this.#shardId, position, 'is not a sequence number');
-    if (this.#largestPermitted === undefined || comparePosition(position, this.#largestPermitted) > 0)
+    if (this.#largestPermitted === undefined || compareExtendedSequenceNumbers(position, this.#largestPermitted) > 0)
       throw new InvalidCheckpointError(
         this.#shardId,
         position,
         'is beyond the last delivered record',
         this.#largestPermitted,
       );
-    if (isSequenceNumber(this.#lastRequested.sequenceNumber) && comparePosition(position, this.#lastRequested) < 0)
-      throw new InvalidCheckpointError(this.#shardId, position, 'is before the last checkpoint', this.#lastRequested);
     return position;
   }
 
   async #writeShardEnd(): Promise<void> {
-    await this.#store.shardEnded(this.#shardId, this.#shardEnd?.childShards);
-    this.#shardEndCheckpointed = true;
-    this.#committed(SHARD_END);
-  }
-
-  #committed(position: Position): void {
-    this.#lastCheckpoint = position;
-    this.#logger.debug({ position }, 'checkpointed');
-    this.#events.emitLazy('consumer.checkpoint', () => ({ shardId: this.#shardId, ...position }));
+    if (isShardEnd(this.#committed)) return;
+    await this.#store.shardEnded(this.#shardEnd?.childShards);
+    this.#committed = SHARD_END;
+    this.#logger.debug('checkpointed SHARD_END');
+    this.#events.emitLazy('consumer.checkpoint', () => ({ shardId: this.#shardId, ...SHARD_END }));
   }
 
   /** Runs writes one after another; a failed write does not block later ones. */

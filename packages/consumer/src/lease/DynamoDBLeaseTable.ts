@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { isAwsError, isRetriableAwsError, type Logger } from '@kinesis-kit/commons';
 import { LeaseTableError } from '../errors.js';
+import type { ExtendedSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 import type { Lease } from './Lease.js';
 import type { CheckpointUpdate, LeaseTable } from './LeaseTable.js';
 import { fromLeaseItem, LeaseAttribute, toLeaseItem } from './leaseSerializer.js';
@@ -29,6 +30,7 @@ const NAMES = {
   '#cpSub': A.CHECKPOINT_SUB_SEQUENCE_NUMBER,
   '#pcp': A.PENDING_CHECKPOINT,
   '#pcpSub': A.PENDING_CHECKPOINT_SUB_SEQUENCE_NUMBER,
+  '#pcpState': A.PENDING_CHECKPOINT_STATE,
   '#switches': A.OWNER_SWITCHES_SINCE_CHECKPOINT,
   '#children': A.CHILD_SHARD_IDS,
   '#cpOwner': A.CHECKPOINT_OWNER,
@@ -198,8 +200,8 @@ export class DynamoDBLeaseTable implements LeaseTable {
 
   updateCheckpoint(leaseKey: string, owner: string, leaseCounter: number, update: CheckpointUpdate): Promise<boolean> {
     const sets = ['#counter = :next', '#cp = :cp', '#cpSub = :cpSub', '#switches = :zero'];
-    const removes: string[] = [];
-    const names: NameKey[] = ['#counter', '#owner', '#cp', '#cpSub', '#switches', '#pcp', '#pcpSub'];
+    const removes: string[] = ['#pcpState'];
+    const names: NameKey[] = ['#counter', '#owner', '#cp', '#cpSub', '#switches', '#pcp', '#pcpSub', '#pcpState'];
     const values: Record<string, AttributeValue> = {
       ':next': n(leaseCounter + 1),
       ':counter': n(leaseCounter),
@@ -222,10 +224,30 @@ export class DynamoDBLeaseTable implements LeaseTable {
       values[':children'] = { SS: [...update.childShardIds] };
     }
     return this.#update('checkpoint', leaseKey, {
-      update: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      update: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       condition: '#counter = :counter AND #owner = :owner',
       names,
       values,
+    });
+  }
+
+  updatePendingCheckpoint(
+    leaseKey: string,
+    owner: string,
+    leaseCounter: number,
+    pendingCheckpoint: ExtendedSequenceNumber,
+  ): Promise<boolean> {
+    return this.#update('prepare checkpoint', leaseKey, {
+      update: 'SET #counter = :next, #pcp = :pcp, #pcpSub = :pcpSub',
+      condition: '#counter = :counter AND #owner = :owner',
+      names: ['#counter', '#owner', '#pcp', '#pcpSub'],
+      values: {
+        ':next': n(leaseCounter + 1),
+        ':counter': n(leaseCounter),
+        ':owner': { S: owner },
+        ':pcp': { S: pendingCheckpoint.sequenceNumber },
+        ':pcpSub': n(pendingCheckpoint.subSequenceNumber),
+      },
     });
   }
 

@@ -1,5 +1,5 @@
 import { type Clock, type Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { ConsumerError } from '../errors.js';
+import { ConsumerError, LeaseLostError } from '../errors.js';
 import {
   compareExtendedSequenceNumbers,
   type ExtendedSequenceNumber,
@@ -179,12 +179,25 @@ export class LeaseCoordinator {
 
   /** Leases held now (expired ones are reported lost first). */
   getHeldLeases(): ReadonlyMap<string, Lease> {
+    const out = new Map<string, Lease>();
+    for (const [key, { lease }] of this.#renewer.snapshot()) out.set(key, lease);
+    return out;
+  }
+
+  /**
+   * Leases held now with their sessions: a lease lost and taken again is a new session, and every fenced write
+   * below may name the session it belongs to (expired leases are reported lost first).
+   */
+  getHeldLeaseSessions(): ReadonlyMap<string, { readonly lease: Lease; readonly session: number }> {
     return this.#renewer.snapshot();
   }
 
-  /** True while the lease is held and not past `failoverTimeMs` since its last successful renewal. */
-  isHeld(shardId: string): boolean {
-    return this.#renewer.isHeld(shardId);
+  /**
+   * True while the lease is held (in `session`, when given) and not past `failoverTimeMs` since its last
+   * successful renewal.
+   */
+  isHeld(shardId: string, session?: number): boolean {
+    return this.#renewer.isHeld(shardId, session);
   }
 
   /** A fresh, strongly consistent read of one lease (parents' `SHARD_END` check). */
@@ -207,29 +220,51 @@ export class LeaseCoordinator {
   }
 
   /**
-   * Writes a checkpoint, fenced by ownership: the write succeeds only if this worker still owns the lease with
-   * the counter it last wrote. Throws `LeaseLostError` otherwise (and reports `lease_lost`), or a
-   * `LeaseTableError` (retriable ones may be retried by the caller).
+   * Writes a checkpoint (and removes any pending one), fenced by ownership: the write succeeds only if this worker
+   * still owns the lease with the counter it last wrote — and, with `session`, still in that session. Throws
+   * `LeaseLostError` otherwise (and reports `lease_lost`), or a `LeaseTableError` (retriable ones may be retried).
    */
-  async checkpoint(
-    shardId: string,
-    position: ExtendedSequenceNumber,
-    options: { pendingCheckpoint?: ExtendedSequenceNumber | null } = {},
-  ): Promise<void> {
+  async checkpoint(shardId: string, position: ExtendedSequenceNumber, options: FencedWriteOptions = {}): Promise<void> {
     if (!isValidExtendedSequenceNumber(position)) {
       throw new ConsumerError(`Invalid checkpoint ${JSON.stringify(position)} for shard ${shardId}`);
     }
-    const pendingCheckpoint = options.pendingCheckpoint ?? null;
     await this.#renewer.write(
       shardId,
       'checkpoint',
       (counter) =>
         this.#o.leaseTable.updateCheckpoint(shardId, this.workerId, counter, {
           checkpoint: position,
-          pendingCheckpoint,
+          pendingCheckpoint: null,
         }),
-      (lease) => withCheckpoint(lease, position, pendingCheckpoint),
-      (fresh) => compareExtendedSequenceNumbers(fresh.checkpoint, position) === 0,
+      (lease) => withCheckpoint(lease, position),
+      (fresh) =>
+        compareExtendedSequenceNumbers(fresh.checkpoint, position) === 0 && fresh.pendingCheckpoint === undefined,
+      options.session,
+    );
+  }
+
+  /**
+   * Two-phase checkpoint, phase 1 (KCL `prepareCheckpoint`): records `pendingCheckpoint` on the lease, fenced like
+   * `checkpoint`. Only the pending attribute is written, never the checkpoint: a prepare after a checkpoint whose
+   * answer was lost (it landed, the client saw a timeout) cannot rewind it.
+   */
+  async prepareCheckpoint(
+    shardId: string,
+    pendingCheckpoint: ExtendedSequenceNumber,
+    options: FencedWriteOptions = {},
+  ): Promise<void> {
+    if (!isValidExtendedSequenceNumber(pendingCheckpoint)) {
+      throw new ConsumerError(`Invalid pending checkpoint ${JSON.stringify(pendingCheckpoint)} for shard ${shardId}`);
+    }
+    await this.#renewer.write(
+      shardId,
+      'prepare_checkpoint',
+      (counter) => this.#o.leaseTable.updatePendingCheckpoint(shardId, this.workerId, counter, pendingCheckpoint),
+      (lease) => ({ ...lease, pendingCheckpoint }),
+      (fresh) =>
+        fresh.pendingCheckpoint !== undefined &&
+        compareExtendedSequenceNumbers(fresh.pendingCheckpoint, pendingCheckpoint) === 0,
+      options.session,
     );
   }
 
@@ -237,7 +272,13 @@ export class LeaseCoordinator {
    * The shard was read to its end: creates the children's leases (from `childShards`, else by a shard sync),
    * then checkpoints `SHARD_END` (fenced) and stops holding the lease. No `lease_lost` is emitted for it.
    */
-  async shardEnded(shardId: string, childShards?: readonly ChildShardInfo[]): Promise<void> {
+  async shardEnded(
+    shardId: string,
+    childShards?: readonly ChildShardInfo[],
+    options: FencedWriteOptions = {},
+  ): Promise<void> {
+    // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns.
+    if (!this.#renewer.isHeld(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
     let childIds: string[] = [];
     if (childShards !== undefined && childShards.length > 0) {
       childIds = await this.#createChildLeases(childShards);
@@ -253,19 +294,21 @@ export class LeaseCoordinator {
           checkpoint: SHARD_END,
           childShardIds: childIds,
         }),
-      (lease) => ({ ...withCheckpoint(lease, SHARD_END, null), childShardIds: childIds }),
+      (lease) => ({ ...withCheckpoint(lease, SHARD_END), childShardIds: childIds }),
       (fresh) => isShardEnd(fresh.checkpoint),
+      options.session,
     );
-    await this.releaseLease(shardId);
+    await this.releaseLease(shardId, options);
   }
 
   /**
    * Gives the lease up after the shard's processor has checkpointed: to the successor that acknowledged this
    * worker's handoff request (waiting for it first, bounded: see `prepareHandoff`), else by releasing it (owner
    * removed, counter bumped) so any worker takes it at its next scan instead of after `failoverTimeMs`.
-   * No-op when not held.
+   * No-op when not held (with `session`: not held in that session).
    */
-  async releaseLease(shardId: string): Promise<void> {
+  async releaseLease(shardId: string, options: FencedWriteOptions = {}): Promise<void> {
+    if (options.session !== undefined && !this.#renewer.isHeld(shardId, options.session)) return;
     this.#doNotTake.add(shardId);
     await this.#release.release(shardId);
   }
@@ -318,16 +361,13 @@ export class LeaseCoordinator {
   }
 }
 
-function withCheckpoint(
-  lease: Lease,
-  checkpoint: ExtendedSequenceNumber,
-  pendingCheckpoint: ExtendedSequenceNumber | null,
-): Lease {
+/** Options of the fenced writes a shard's runner makes. */
+export interface FencedWriteOptions {
+  /** The session (see `getHeldLeaseSessions`) the write belongs to: it fails with `LeaseLostError` in any other. */
+  readonly session?: number | undefined;
+}
+
+function withCheckpoint(lease: Lease, checkpoint: ExtendedSequenceNumber): Lease {
   const { pendingCheckpoint: _old, ...rest } = lease;
-  return {
-    ...rest,
-    checkpoint,
-    ownerSwitchesSinceCheckpoint: 0,
-    ...(pendingCheckpoint === null ? {} : { pendingCheckpoint }),
-  };
+  return { ...rest, checkpoint, ownerSwitchesSinceCheckpoint: 0 };
 }

@@ -16,6 +16,12 @@ export type LeaseLostReason = (typeof LeaseLostReason)[keyof typeof LeaseLostRea
 
 interface HeldLease {
   lease: Lease;
+  /**
+   * This worker's holding of the lease, unique per worker: a lease lost and taken again is a new session. Every
+   * fenced write of a runner names its session, so a batch still inside the processor from a lost session can
+   * never checkpoint over what happened since (the KCL's per-lease concurrency token).
+   */
+  session: number;
   /** Local time at which the last successful counter-bumping write was *sent*: others can take at +failover. */
   lastBumpSentAt: number;
   /** Tail of this lease's write queue: renewals, checkpoints and releases never race each other's counter. */
@@ -54,6 +60,7 @@ export class LeaseRenewer {
   readonly #logger: Logger;
   readonly #onLost: LeaseRenewerOptions['onLost'];
   readonly #held = new Map<string, HeldLease>();
+  #sessions = 0;
 
   constructor(options: LeaseRenewerOptions) {
     this.#table = options.leaseTable;
@@ -64,22 +71,36 @@ export class LeaseRenewer {
     this.#onLost = options.onLost;
   }
 
-  /** Starts holding a lease just taken (its counter as written by the take, `sentAt` when the take was sent). */
-  add(lease: Lease, sentAt: number): void {
+  /**
+   * Starts holding a lease just taken (its counter as written by the take, `sentAt` when the take was sent), in a
+   * new session; returns the session.
+   */
+  add(lease: Lease, sentAt: number): number {
     const held = this.#held.get(lease.leaseKey);
     if (held === undefined) {
-      this.#held.set(lease.leaseKey, { lease, lastBumpSentAt: sentAt, chain: Promise.resolve() });
-      return;
+      const session = ++this.#sessions;
+      this.#held.set(lease.leaseKey, { lease, lastBumpSentAt: sentAt, chain: Promise.resolve(), session });
+      return session;
     }
     // Re-taken while held (a take whose answer was lost): keep the write queue, move to the new counter.
     held.lease = lease;
     held.lastBumpSentAt = Math.max(held.lastBumpSentAt, sentAt);
+    return held.session;
   }
 
-  /** Held and not expired by our own clock. */
-  isHeld(leaseKey: string): boolean {
+  /** Held (in `session`, when given) and not expired by our own clock. */
+  isHeld(leaseKey: string, session?: number): boolean {
     const held = this.#held.get(leaseKey);
-    return held !== undefined && this.#clock.now() - held.lastBumpSentAt < this.#failoverTimeMs;
+    return (
+      held !== undefined &&
+      (session === undefined || held.session === session) &&
+      this.#clock.now() - held.lastBumpSentAt < this.#failoverTimeMs
+    );
+  }
+
+  /** The session of a lease held now, or undefined. */
+  sessionOf(leaseKey: string): number | undefined {
+    return this.isHeld(leaseKey) ? this.#held.get(leaseKey)?.session : undefined;
   }
 
   get size(): number {
@@ -90,11 +111,11 @@ export class LeaseRenewer {
     return this.#held.keys();
   }
 
-  /** Snapshot of held leases (expired ones are reported lost first). */
-  snapshot(): ReadonlyMap<string, Lease> {
+  /** Snapshot of held leases with their sessions (expired ones are reported lost first). */
+  snapshot(): ReadonlyMap<string, { lease: Lease; session: number }> {
     this.#expireStale();
-    const out = new Map<string, Lease>();
-    for (const [key, held] of this.#held) out.set(key, held.lease);
+    const out = new Map<string, { lease: Lease; session: number }>();
+    for (const [key, held] of this.#held) out.set(key, { lease: held.lease, session: held.session });
     return out;
   }
 
@@ -131,7 +152,7 @@ export class LeaseRenewer {
    * Runs a counter-fenced write on a held lease, after any write already queued for it. `write` gets the
    * counter to condition on; `applied` recognises the write's own effect on a fresh read (an ambiguous failure:
    * the SDK retried after a lost response). Resolves to the updated lease; throws `LeaseLostError` when the
-   * lease is not held (and reports it lost), or the table's error.
+   * lease is not held — or, with `session`, not held in that session — (and reports it lost), or the table's error.
    */
   async write(
     leaseKey: string,
@@ -139,8 +160,9 @@ export class LeaseRenewer {
     write: (counter: number) => Promise<boolean>,
     update: (lease: Lease) => Lease = (lease) => lease,
     applied?: (fresh: Lease) => boolean,
+    session?: number,
   ): Promise<Lease> {
-    const ok = await this.#fenced(leaseKey, operation, write, update, applied);
+    const ok = await this.#fenced(leaseKey, operation, write, update, applied, session);
     const held = this.#held.get(leaseKey);
     if (!ok || held === undefined) throw new LeaseLostError(leaseKey, this.#workerId);
     return held.lease;
@@ -162,9 +184,11 @@ export class LeaseRenewer {
     write: (counter: number) => Promise<boolean>,
     update: (lease: Lease) => Lease = (lease) => lease,
     applied?: (fresh: Lease) => boolean,
+    session?: number,
   ): Promise<boolean> {
     const held = this.#held.get(leaseKey);
-    if (held === undefined) return Promise.reject(new LeaseLostError(leaseKey, this.#workerId));
+    if (held === undefined || (session !== undefined && held.session !== session))
+      return Promise.reject(new LeaseLostError(leaseKey, this.#workerId));
     const run = async (): Promise<boolean> => {
       if (this.#held.get(leaseKey) !== held) throw new LeaseLostError(leaseKey, this.#workerId);
       if (this.#expireIfStale(leaseKey, held)) throw new LeaseLostError(leaseKey, this.#workerId);

@@ -49,8 +49,21 @@ export interface LeaseTable {
   transferLease(leaseKey: string, owner: string, leaseCounter: number, to: string, id: string): Promise<boolean>;
   /** Releases: owner removed (and any handoff request), counter + 1, if owner and counter match. */
   evictLease(leaseKey: string, owner: string, leaseCounter: number): Promise<boolean>;
-  /** Fenced checkpoint: sets the checkpoint and zeroes owner switches, counter + 1, if owner and counter match. */
+  /**
+   * Fenced checkpoint: sets the checkpoint, zeroes owner switches, and sets or removes the pending checkpoint (and
+   * removes the KCL's `pendingCheckpointState`), counter + 1, if owner and counter match.
+   */
   updateCheckpoint(leaseKey: string, owner: string, leaseCounter: number, update: CheckpointUpdate): Promise<boolean>;
+  /**
+   * Two-phase checkpoint, phase 1: sets only the pending checkpoint — never the checkpoint itself, so a prepare can
+   * never move the checkpoint (back) — counter + 1, if owner and counter match.
+   */
+  updatePendingCheckpoint(
+    leaseKey: string,
+    owner: string,
+    leaseCounter: number,
+    pendingCheckpoint: ExtendedSequenceNumber,
+  ): Promise<boolean>;
   /** Deletes the lease (if its counter is `leaseCounter`, when given). */
   deleteLease(leaseKey: string, leaseCounter?: number): Promise<boolean>;
 }

@@ -133,7 +133,8 @@ export class ConsumerMetrics {
         state: s.state,
         recordsProcessed: s.recordsProcessed,
         millisBehindLatest: s.millisBehindLatest,
-        lastRecordAgeMs: s.lastArrival === undefined ? undefined : Math.max(0, now - s.lastArrival.getTime()),
+        // Arrival times are the service's wall clock: compare with ours, not with the monotonic clock.
+        lastRecordAgeMs: s.lastArrival === undefined ? undefined : Math.max(0, Date.now() - s.lastArrival.getTime()),
       };
     }
     return {

@@ -25,6 +25,13 @@ export interface ProcessRecordsInput {
   checkpointer: RecordCheckpointer;
   /** How far the read position is behind the tip of the shard, as GetRecords reports it. */
   millisBehindLatest: number | undefined;
+  /**
+   * Aborted when the worker stops (`stop()`) or loses the lease while this batch is being processed. Returning
+   * means "the whole batch is processed". To stop in the middle instead, checkpoint the last record you processed
+   * (`checkpointer.checkpoint(record)`) and throw (e.g. `signal.throwIfAborted()`): the rest is delivered again to
+   * the next owner. Ignoring it is fine too: the worker waits for the call, up to `stopTimeoutMs`.
+   */
+  signal: AbortSignal;
 }
 
 /** Input of {@link RecordProcessor.leaseLost}. No checkpointer: the lease belongs to another worker now. */

@@ -1,32 +1,15 @@
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { backoffDelay, sleep } from '@kinesis-kit/commons';
+import { sleep } from '@kinesis-kit/commons';
 import type PQueue from 'p-queue';
-import { type CheckpointStore, ShardCheckpointer } from '../checkpoint/ShardCheckpointer.js';
-import { LeaseLostError } from '../errors.js';
+import { ShardCheckpointer } from '../checkpoint/ShardCheckpointer.js';
 import { type ConsumerEvents, ProcessorErrorAction } from '../events.js';
-import type { FetchResult, RecordsFetcher, RecordsFetcherFactory } from '../fetch/RecordsFetcher.js';
+import type { ChildShardInfo, FetchResult, RecordsFetcher, RecordsFetcherFactory } from '../fetch/RecordsFetcher.js';
 import type { ConsumerMetrics } from '../metrics/ConsumerMetrics.js';
 import type { Position, RecordProcessor, RecordProcessorFactory } from '../processor/RecordProcessor.js';
-import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
+import { compareExtendedSequenceNumbers, isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
+import { CallOutcome, callProcessor, NOT_CALLED, type ProcessorCallContext } from './processorCall.js';
+import type { RunnerLease, RunnerLeases } from './RunnerLeases.js';
 import { assertTransition, ShardRunnerState, ShutdownReason } from './states.js';
-
-/** What a runner needs from the lease layer. */
-export interface RunnerLeases extends CheckpointStore {
-  /** Whether this worker still holds the lease (checked before every batch). */
-  isHeld(shardId: string): boolean;
-  /** True when every parent is finished: its checkpoint is SHARD_END, or its lease is gone. */
-  parentsFinished(parentShardIds: readonly string[]): Promise<boolean>;
-  /** Graceful handoff after `shutdownRequested`. */
-  releaseLease(shardId: string): Promise<void>;
-}
-
-/** The lease fields a runner starts from. */
-export interface RunnerLease {
-  shardId: string;
-  checkpoint: Position;
-  parentShardIds: readonly string[];
-  hashKeyRange?: { startingHashKey: bigint; endingHashKey: bigint } | undefined;
-}
 
 export interface ShardRunnerOptions {
   lease: RunnerLease;
@@ -40,6 +23,7 @@ export interface ShardRunnerOptions {
   onProcessorError: ProcessorErrorAction;
   processorRetryBaseDelayMs: number;
   processorRetryMaxDelayMs: number;
+  /** The longest wait between two looks at the parents' leases (the first ones come sooner). */
   parentShardPollIntervalMs: number;
   events: TypedEmitter<ConsumerEvents>;
   metrics: ConsumerMetrics;
@@ -47,43 +31,88 @@ export interface ShardRunnerOptions {
   clock: Clock;
 }
 
+type LiveState = Exclude<ShardRunnerState, 'DONE'>;
+
+/** The first look at the parents is at once; then waits double from this up to `parentShardPollIntervalMs`. */
+const FIRST_PARENT_WAIT_MS = 250;
+
 /**
- * Runs one shard lease: WAITING_ON_PARENTS → INITIALIZING → PROCESSING → (SHARD_ENDING) → SHUTTING_DOWN → DONE.
- * One batch at a time, in order; the processor is never called concurrently with itself. `requestShutdown()` and
- * `leaseLost()` interrupt fetching and retry waits, never a running processor call.
+ * Runs one lease session of one shard: WAITING_ON_PARENTS → INITIALIZING → PROCESSING → (SHARD_ENDING) →
+ * SHUTTING_DOWN → DONE. Each state is one step that returns the next state; why the runner stops is one field,
+ * `#reason`, set by whatever interrupts it (stop, lease loss, the error policy, a failure). One batch at a time, in
+ * order; the processor is never called concurrently with itself, and never after the runner knows its lease is gone.
+ * Interruptions cancel fetching and waits and abort the `signal` the processor gets; they never cut a call short.
  */
 export class ShardRunner {
   readonly #o: ShardRunnerOptions;
   readonly #shardId: string;
+  readonly #session: number;
   readonly #logger: Logger;
-  /** Aborted on stop or lease loss: cancels waits (parents, retry backoff), never user code. */
+  /** Aborted on stop or lease loss: cancels waits and tells the processor (`signal`) to wrap up. */
   readonly #abort = new AbortController();
+  readonly #checkpointer: ShardCheckpointer;
+  readonly #call: ProcessorCallContext;
+  readonly #steps: Record<LiveState, () => Promise<ShardRunnerState>>;
   #state: ShardRunnerState = ShardRunnerState.WAITING_ON_PARENTS;
-  #stopRequested = false;
-  #leaseLost = false;
-  #stopShard = false;
+  /** Why the runner stops; undefined while it runs. */
+  #reason: ShutdownReason | undefined;
+  /** The failure behind an ERROR that the policy did not ask for: the lease is released so the shard goes on. */
+  #failure: unknown;
   #fetcher: RecordsFetcher | undefined;
   #processor: RecordProcessor | undefined;
-  readonly #checkpointer: ShardCheckpointer;
+  /** The children the shard's last read reported (for the `consumer.shard_ended` event). */
+  #endedWith: ChildShardInfo[] | undefined;
   /** The last record of the last batch the processor finished: where a rollback returns to. */
   #lastProcessed: Position | undefined;
+  /** Wakes a wait on the parents early (a parent ended on this worker). */
+  #wakeParents: (() => void) | undefined;
   #done: Promise<ShutdownReason> | undefined;
 
   constructor(options: ShardRunnerOptions) {
     this.#o = options;
     this.#shardId = options.lease.shardId;
+    this.#session = options.lease.session;
     this.#logger = options.logger.child({ component: 'ShardRunner', shardId: this.#shardId });
+    const { leases } = options;
+    const shardId = this.#shardId;
+    const session = this.#session;
     this.#checkpointer = new ShardCheckpointer({
-      shardId: this.#shardId,
-      store: options.leases,
+      shardId,
+      store: {
+        checkpoint: (position) => leases.checkpoint(shardId, session, position),
+        prepareCheckpoint: (position) => leases.prepareCheckpoint(shardId, session, position),
+        shardEnded: (childShards) => leases.shardEnded(shardId, session, childShards),
+      },
       initial: options.lease.checkpoint,
       events: options.events,
       logger: this.#logger,
     });
+    this.#call = {
+      shardId,
+      events: options.events,
+      logger: this.#logger,
+      clock: options.clock,
+      retryBaseDelayMs: options.processorRetryBaseDelayMs,
+      retryMaxDelayMs: options.processorRetryMaxDelayMs,
+      signal: this.#abort.signal,
+      canContinue: () => this.#canContinue(),
+      leaseLost: () => this.leaseLost(),
+    };
+    this.#steps = {
+      WAITING_ON_PARENTS: () => this.#waitingOnParents(),
+      INITIALIZING: () => this.#initializing(),
+      PROCESSING: () => this.#processing(),
+      SHARD_ENDING: () => this.#shardEnding(),
+      SHUTTING_DOWN: () => this.#shuttingDown(),
+    };
   }
 
   get shardId(): string {
     return this.#shardId;
+  }
+
+  get session(): number {
+    return this.#session;
   }
 
   get state(): ShardRunnerState {
@@ -92,42 +121,71 @@ export class ShardRunner {
 
   /** Starts the runner (once); resolves with the shutdown reason when it reaches DONE. Never rejects. */
   run(): Promise<ShutdownReason> {
-    this.#done ??= this.#run().catch((error: unknown) => {
-      this.#logger.error({ err: error }, 'shard runner failed');
-      this.#o.events.emit('consumer.error', { shardId: this.#shardId, error, context: 'shard_runner' });
-      if (this.#state !== ShardRunnerState.DONE) this.#state = ShardRunnerState.DONE;
-      return ShutdownReason.ERROR;
-    });
+    this.#done ??= this.#run();
     return this.#done;
   }
 
-  /** Graceful stop: finish the current batch, `shutdownRequested`, release the lease. */
+  /** Graceful stop: finish the current batch (its `signal` aborts), `shutdownRequested`, hand the lease over. */
   requestShutdown(): void {
-    if (this.#stopRequested) return;
-    this.#stopRequested = true;
-    this.#interrupt();
+    this.#stop(ShutdownReason.REQUESTED);
   }
 
   /** The lease is gone: deliver nothing more, tell the processor `leaseLost`. */
   leaseLost(): void {
-    if (this.#leaseLost) return;
-    this.#leaseLost = true;
-    this.#interrupt();
+    this.#stop(ShutdownReason.LEASE_LOST);
   }
 
-  #interrupt(): void {
-    this.#abort.abort(new Error('shard runner interrupted'));
+  /** A parent may have finished (it ended on this worker): look again now instead of at the next poll. */
+  parentsMayHaveFinished(): void {
+    this.#wakeParents?.();
+  }
+
+  /** The first reason wins, except that a lost lease overrides a requested stop (nothing may be written then). */
+  #stop(reason: ShutdownReason): void {
+    if (
+      this.#reason !== undefined &&
+      !(reason === ShutdownReason.LEASE_LOST && this.#reason === ShutdownReason.REQUESTED)
+    )
+      return;
+    this.#reason = reason;
+    this.#abort.abort(new Error(`shard runner stopping: ${reason}`));
     this.#fetcher?.close();
   }
 
-  get #interrupted(): boolean {
-    return this.#stopRequested || this.#leaseLost || this.#stopShard;
+  #fail(error: unknown): void {
+    if (this.#reason !== undefined) return;
+    this.#failure = error;
+    this.#logger.error({ err: error }, 'shard runner failed; releasing the lease');
+    this.#o.events.emit('consumer.error', { shardId: this.#shardId, error, context: 'shard_runner' });
+    this.#stop(ShutdownReason.ERROR);
   }
 
-  #transition(to: ShardRunnerState, reason?: ShutdownReason): void {
+  #canContinue(): boolean {
+    if (this.#reason === undefined && !this.#o.leases.isHeld(this.#shardId, this.#session)) this.leaseLost();
+    return this.#reason === undefined;
+  }
+
+  async #run(): Promise<ShutdownReason> {
+    while (this.#state !== ShardRunnerState.DONE) {
+      const state = this.#state;
+      let next: ShardRunnerState;
+      try {
+        next = await this.#steps[state]();
+      } catch (error) {
+        // A bug or an unexpected failure in a step: shut down (releasing the lease), never leave the shard wedged.
+        this.#fail(error);
+        next = state === ShardRunnerState.SHUTTING_DOWN ? ShardRunnerState.DONE : ShardRunnerState.SHUTTING_DOWN;
+      }
+      this.#transition(next);
+    }
+    return this.#reason ?? ShutdownReason.ERROR;
+  }
+
+  #transition(to: ShardRunnerState): void {
     const from = this.#state;
     assertTransition(from, to);
     this.#state = to;
+    const reason = to === ShardRunnerState.SHUTTING_DOWN || to === ShardRunnerState.DONE ? this.#reason : undefined;
     this.#o.metrics.shardState(this.#shardId, to);
     this.#logger.debug({ from, to, reason }, 'shard state');
     this.#o.events.emitLazy('consumer.shard_state', () =>
@@ -135,74 +193,84 @@ export class ShardRunner {
     );
   }
 
-  async #run(): Promise<ShutdownReason> {
-    const { lease } = this.#o;
-    if (isShardEnd(lease.checkpoint)) {
+  async #waitingOnParents(): Promise<ShardRunnerState> {
+    if (isShardEnd(this.#o.lease.checkpoint)) {
       // Finished before we got it (e.g. the previous owner checkpointed SHARD_END and crashed).
-      this.#transition(ShardRunnerState.SHUTTING_DOWN, ShutdownReason.SHARD_END);
-      this.#transition(ShardRunnerState.DONE, ShutdownReason.SHARD_END);
-      return ShutdownReason.SHARD_END;
+      this.#reason = ShutdownReason.SHARD_END;
+      return ShardRunnerState.SHUTTING_DOWN;
     }
-    if (!(await this.#waitOnParents())) return this.#shutDown();
+    const parents = this.#o.lease.parentShardIds;
+    for (let waitMs = FIRST_PARENT_WAIT_MS; parents.length > 0; ) {
+      if (this.#reason !== undefined) return ShardRunnerState.SHUTTING_DOWN;
+      try {
+        if (await this.#o.leases.parentsFinished(parents)) break;
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'could not read parent leases; retrying');
+      }
+      await this.#waitForParents(waitMs);
+      waitMs = Math.min(this.#o.parentShardPollIntervalMs, waitMs * 2);
+    }
+    return this.#reason === undefined ? ShardRunnerState.INITIALIZING : ShardRunnerState.SHUTTING_DOWN;
+  }
 
-    this.#transition(ShardRunnerState.INITIALIZING);
-    this.#processor = this.#o.processorFactory();
-    const processor = this.#processor;
-    const initialized = await this.#withRetry('initialize', 0, () =>
-      processor.initialize?.({ shardId: this.#shardId, startingPosition: lease.checkpoint }),
-    );
-    if (!initialized) return this.#shutDown();
+  async #waitForParents(ms: number): Promise<void> {
+    const wake = new AbortController();
+    this.#wakeParents = () => wake.abort();
+    const onStop = () => wake.abort();
+    this.#abort.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await sleep(ms, wake.signal, this.#o.clock);
+    } catch {
+      // woken early or stopping: the caller looks again
+    } finally {
+      this.#abort.signal.removeEventListener('abort', onStop);
+      this.#wakeParents = undefined;
+    }
+  }
 
-    this.#transition(ShardRunnerState.PROCESSING);
-    this.#fetcher = this.#o.fetcherFactory({
+  /** The processor is created and initialized under the retry policy: a factory that throws once is retried too. */
+  async #initializing(): Promise<ShardRunnerState> {
+    const outcome = await callProcessor(this.#call, 'initialize', 0, ProcessorErrorAction.RETRY, async () => {
+      this.#processor ??= this.#o.processorFactory();
+      await this.#processor.initialize?.({ shardId: this.#shardId, startingPosition: this.#o.lease.checkpoint });
+    });
+    return outcome === CallOutcome.DONE && this.#reason === undefined
+      ? ShardRunnerState.PROCESSING
+      : ShardRunnerState.SHUTTING_DOWN;
+  }
+
+  async #processing(): Promise<ShardRunnerState> {
+    const { lease } = this.#o;
+    if (this.#reason !== undefined) return ShardRunnerState.SHUTTING_DOWN;
+    const fetcher = this.#o.fetcherFactory({
       shardId: this.#shardId,
       position: lease.checkpoint,
       timestamp: this.#o.initialTimestamp,
       hashKeyRange: lease.hashKeyRange,
     });
-    if (this.#interrupted) this.#fetcher.close();
-    while (!this.#interrupted) {
-      let result: FetchResult;
-      try {
-        result = await this.#fetcher.next();
-      } catch (error) {
-        if (!this.#interrupted) this.#logger.error({ err: error }, 'fetcher failed');
-        break;
-      }
-      // Fenced before delivery: a lost lease delivers nothing more, even when the event has not arrived yet.
-      if (!this.#o.leases.isHeld(this.#shardId)) this.#leaseLost = true;
-      if (this.#interrupted) break;
-      if (result.records.length > 0) await this.#processBatch(result);
-      else this.#o.metrics.batch(this.#shardId, 0, result.millisBehindLatest, undefined);
-      if (result.shardEnded && !this.#interrupted) {
-        this.#transition(ShardRunnerState.SHARD_ENDING);
-        if (await this.#endShard(result)) {
-          this.#transition(ShardRunnerState.DONE, ShutdownReason.SHARD_END);
-          return ShutdownReason.SHARD_END;
+    this.#fetcher = fetcher;
+    try {
+      while (this.#reason === undefined) {
+        let result: FetchResult;
+        try {
+          result = await fetcher.next();
+        } catch (error) {
+          if (this.#reason === undefined) this.#fail(error);
+          break;
         }
-        break;
+        // Fenced before delivery: a lost lease delivers nothing more, even when the event has not arrived yet.
+        if (!this.#canContinue()) break;
+        if (result.records.length > 0) await this.#processBatch(result);
+        else this.#o.metrics.batch(this.#shardId, 0, result.millisBehindLatest, undefined);
+        if (result.shardEnded && this.#reason === undefined) {
+          this.#checkpointer.markShardEnd(result.childShards);
+          this.#endedWith = result.childShards;
+          return ShardRunnerState.SHARD_ENDING;
+        }
       }
-    }
-    this.#fetcher.close();
-    return this.#shutDown();
-  }
-
-  /** Polls the parents' leases until every parent has finished. False when interrupted first. */
-  async #waitOnParents(): Promise<boolean> {
-    const parents = this.#o.lease.parentShardIds;
-    if (parents.length === 0) return !this.#interrupted;
-    for (;;) {
-      if (this.#interrupted) return false;
-      try {
-        if (await this.#o.leases.parentsFinished(parents)) return !this.#interrupted;
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'could not read parent leases; retrying');
-      }
-      try {
-        await sleep(this.#o.parentShardPollIntervalMs, this.#abort.signal, this.#o.clock);
-      } catch {
-        return false;
-      }
+      return ShardRunnerState.SHUTTING_DOWN;
+    } finally {
+      fetcher.close();
     }
   }
 
@@ -212,17 +280,33 @@ export class ShardRunner {
     const last = records[records.length - 1]!;
     this.#checkpointer.delivered(last);
     const startedAt = this.#o.clock.now();
-    const ok = await this.#withRetry('processRecords', records.length, () =>
-      this.#o.limiter.add(() =>
-        processor.processRecords({
-          shardId: this.#shardId,
-          records,
-          checkpointer: this.#checkpointer,
-          millisBehindLatest,
-        }),
-      ),
+    const outcome = await callProcessor(
+      this.#call,
+      'processRecords',
+      records.length,
+      this.#o.onProcessorError,
+      async (attempt) => {
+        // A retry delivers only what the processor has not checkpointed yet (a processor that checkpoints as it
+        // goes is not handed its checkpointed records again).
+        const pending = attempt === 1 ? records : this.#notCheckpointed(records);
+        if (pending.length === 0) return undefined;
+        // Checked again inside the queue: a batch may wait there for a slot while its lease goes.
+        return this.#o.limiter.add(async () => {
+          if (!this.#canContinue()) return NOT_CALLED;
+          await processor.processRecords({
+            shardId: this.#shardId,
+            records: pending,
+            checkpointer: this.#checkpointer,
+            millisBehindLatest,
+            signal: this.#abort.signal,
+          });
+          return undefined;
+        });
+      },
     );
-    if (ok) {
+    // Returning means the batch is processed (a processor that stops early on `signal` checkpoints what it did and
+    // throws: the batch then counts as interrupted).
+    if (outcome === CallOutcome.DONE || outcome === CallOutcome.SKIPPED) {
       this.#lastProcessed = last;
       this.#o.metrics.batch(this.#shardId, records.length, millisBehindLatest, last.approximateArrivalTimestamp);
       this.#o.events.emitLazy('consumer.batch_processed', () => ({
@@ -233,86 +317,21 @@ export class ShardRunner {
         discardedByHashKeyRange: result.discardedByHashKeyRange,
         dataBytes: dataBytesOf(records),
       }));
-    } else if (!this.#skipped) {
-      // Not processed: checkpoint() must not cover it.
-      this.#checkpointer.rollBack(this.#lastProcessed);
+      return;
     }
+    if (outcome === CallOutcome.STOPPED) this.#stop(ShutdownReason.ERROR);
+    this.#checkpointer.rollBack(this.#lastProcessed);
   }
 
-  /** Set by #withRetry when the policy skipped the batch (so it counts as done). */
-  #skipped = false;
-
-  /**
-   * Runs a processor call with the error policy. True on success (or skip); false when interrupted or stopped by
-   * the policy. `retry` backs off and tries again until it succeeds or the runner is interrupted.
-   */
-  async #withRetry(what: string, recordCount: number, call: () => unknown): Promise<boolean> {
-    this.#skipped = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await call();
-        return true;
-      } catch (error) {
-        if (error instanceof LeaseLostError) {
-          this.#leaseLost = true;
-          return false;
-        }
-        const action = what === 'processRecords' ? this.#o.onProcessorError : ProcessorErrorAction.RETRY; // initialize/shardEnded always retry
-        this.#logger.warn({ err: error, attempt, action, what }, 'processor threw');
-        if (action === ProcessorErrorAction.SKIP) {
-          this.#o.events.emit('consumer.processor_error', {
-            shardId: this.#shardId,
-            error,
-            attempt,
-            action,
-            recordCount,
-          });
-          this.#skipped = true;
-          return true;
-        }
-        if (action === ProcessorErrorAction.STOP_SHARD) {
-          this.#o.events.emit('consumer.processor_error', {
-            shardId: this.#shardId,
-            error,
-            attempt,
-            action,
-            recordCount,
-          });
-          this.#stopShard = true;
-          this.#fetcher?.close();
-          return false;
-        }
-        const retryInMs = backoffDelay(attempt, {
-          baseDelayMs: this.#o.processorRetryBaseDelayMs,
-          maxDelayMs: this.#o.processorRetryMaxDelayMs,
-        });
-        this.#o.events.emit('consumer.processor_error', {
-          shardId: this.#shardId,
-          error,
-          attempt,
-          action,
-          recordCount,
-          retryInMs,
-        });
-        if (this.#interrupted) return false;
-        try {
-          await sleep(retryInMs, this.#abort.signal, this.#o.clock);
-        } catch {
-          return false;
-        }
-        if (!this.#o.leases.isHeld(this.#shardId)) {
-          this.#leaseLost = true;
-          return false;
-        }
-      }
-    }
+  #notCheckpointed<T extends Position>(records: readonly T[]): readonly T[] {
+    const committed = this.#checkpointer.lastCheckpoint;
+    return records.filter((record) => compareExtendedSequenceNumbers(record, committed) > 0);
   }
 
-  /** SHARD_ENDING: the processor must checkpoint SHARD_END (the default processor does it itself). */
-  async #endShard(result: FetchResult): Promise<boolean> {
+  /** The processor must checkpoint SHARD_END (without a `shardEnded`, the worker does it). */
+  async #shardEnding(): Promise<ShardRunnerState> {
     const processor = this.#processor!;
-    this.#checkpointer.markShardEnd(result.childShards);
-    const ok = await this.#withRetry('shardEnded', 0, async () => {
+    const outcome = await callProcessor(this.#call, 'shardEnded', 0, ProcessorErrorAction.RETRY, async () => {
       if (processor.shardEnded === undefined) await this.#checkpointer.checkpoint();
       else await processor.shardEnded({ shardId: this.#shardId, checkpointer: this.#checkpointer });
       if (!this.#checkpointer.shardEndCheckpointed)
@@ -320,38 +339,39 @@ export class ShardRunner {
           `shardEnded for ${this.#shardId} returned without checkpointer.checkpoint(): the shard cannot finish`,
         );
     });
-    if (ok) {
-      this.#o.events.emit('consumer.shard_ended', {
-        shardId: this.#shardId,
-        childShardIds: (result.childShards ?? []).flatMap((child) =>
-          child.ShardId === undefined ? [] : [child.ShardId],
-        ),
-      });
-    }
-    return ok;
+    if (outcome !== CallOutcome.DONE) return ShardRunnerState.SHUTTING_DOWN;
+    this.#reason = ShutdownReason.SHARD_END;
+    this.#o.events.emit('consumer.shard_ended', {
+      shardId: this.#shardId,
+      childShardIds: (this.#endedWith ?? []).flatMap((child) => (child.ShardId === undefined ? [] : [child.ShardId])),
+    });
+    return ShardRunnerState.DONE;
   }
 
-  /** SHUTTING_DOWN → DONE for the reason that interrupted the runner. */
-  async #shutDown(): Promise<ShutdownReason> {
-    const reason = this.#leaseLost
-      ? ShutdownReason.LEASE_LOST
-      : this.#stopShard
-        ? ShutdownReason.ERROR
-        : ShutdownReason.REQUESTED;
-    this.#transition(ShardRunnerState.SHUTTING_DOWN, reason);
+  /** One ending per reason; then DONE. */
+  async #shuttingDown(): Promise<ShardRunnerState> {
     const processor = this.#processor;
-    if (reason === ShutdownReason.LEASE_LOST) {
-      await this.#safely('leaseLost', () => processor?.leaseLost?.({ shardId: this.#shardId }));
-    } else if (reason === ShutdownReason.REQUESTED) {
-      if (processor !== undefined && this.#o.leases.isHeld(this.#shardId))
-        await this.#safely('shutdownRequested', () =>
-          processor.shutdownRequested?.({ shardId: this.#shardId, checkpointer: this.#checkpointer }),
-        );
-      if (this.#o.leases.isHeld(this.#shardId))
-        await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#shardId));
+    const held = () => this.#o.leases.isHeld(this.#shardId, this.#session);
+    switch (this.#reason) {
+      case ShutdownReason.LEASE_LOST:
+        await this.#safely('leaseLost', () => processor?.leaseLost?.({ shardId: this.#shardId }));
+        break;
+      case ShutdownReason.REQUESTED:
+        if (processor !== undefined && held())
+          await this.#safely('shutdownRequested', () =>
+            processor.shutdownRequested?.({ shardId: this.#shardId, checkpointer: this.#checkpointer }),
+          );
+        await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#shardId, this.#session));
+        break;
+      case ShutdownReason.ERROR:
+        // The policy's stop_shard keeps the lease (the shard waits for an operator); a failure gives it back.
+        if (this.#failure !== undefined)
+          await this.#safely('releaseLease', () => this.#o.leases.releaseLease(this.#shardId, this.#session));
+        break;
+      default:
+        break;
     }
-    this.#transition(ShardRunnerState.DONE, reason);
-    return reason;
+    return ShardRunnerState.DONE;
   }
 
   async #safely(what: string, call: () => unknown): Promise<void> {

@@ -1,13 +1,16 @@
 import type { Clock, Logger, TimerHandle, TypedEmitter } from '@kinesis-kit/commons';
 import type { ConsumerEvents } from '../events.js';
 import type { ConsumerMetrics } from '../metrics/ConsumerMetrics.js';
-import type { RunnerLease, RunnerLeases, ShardRunner } from '../runner/ShardRunner.js';
+import type { RunnerLease, RunnerLeases } from '../runner/RunnerLeases.js';
+import type { ShardRunner } from '../runner/ShardRunner.js';
 import { ShutdownReason } from '../runner/states.js';
 
 /** The lease layer as the scheduler sees it. */
 export interface SchedulerLeases extends RunnerLeases {
-  /** The leases this worker holds right now. */
+  /** The leases this worker holds right now, with their sessions. */
   heldLeases(): Iterable<RunnerLease>;
+  /** Whether the lease is held (in `session`, when given). */
+  isHeld(shardId: string, session?: number): boolean;
   /** Called the moment a lease is lost (failed renewal, stolen); returns an unsubscribe function. */
   onLeaseLost(listener: (shardId: string) => void): () => void;
   /** Called when a lease is gained; returns an unsubscribe function. */
@@ -32,8 +35,11 @@ export class Scheduler {
   readonly #o: SchedulerOptions;
   readonly #logger: Logger;
   readonly #runners = new Map<string, { runner: ShardRunner; done: Promise<ShutdownReason> }>();
-  /** Shards this worker finished (SHARD_END) or stopped by policy: not restarted while the lease is held. */
-  readonly #finished = new Set<string>();
+  /**
+   * Lease sessions this worker finished (SHARD_END) or stopped by policy (`stop_shard`), by shard: not restarted
+   * while that session lasts.
+   */
+  readonly #finished = new Map<string, number>();
   #timer: TimerHandle | undefined;
   #unsubscribe: (() => void)[] = [];
   #stopping = false;
@@ -77,16 +83,21 @@ export class Scheduler {
     const held = new Map<string, RunnerLease>();
     for (const lease of this.#o.leases.heldLeases()) held.set(lease.shardId, lease);
     for (const [shardId, lease] of held) {
-      if (this.#runners.has(shardId) || this.#finished.has(shardId)) continue;
+      // A runner of an earlier session still finishing (inside the processor) is told below; the new one waits.
+      if (this.#runners.has(shardId) || this.#finished.get(shardId) === lease.session) continue;
       this.#startRunner(lease);
       started.push(shardId);
     }
     for (const [shardId, { runner }] of this.#runners) {
-      if (held.has(shardId) || this.#o.leases.isHeld(shardId)) continue;
+      if (held.get(shardId)?.session === runner.session || this.#o.leases.isHeld(shardId, runner.session)) continue;
       runner.leaseLost();
       lost.push(shardId);
     }
-    for (const shardId of this.#finished) if (!held.has(shardId)) this.#finished.delete(shardId);
+    for (const [shardId, session] of this.#finished) {
+      if (held.get(shardId)?.session === session) continue;
+      this.#finished.delete(shardId);
+      if (!this.#runners.has(shardId)) this.#o.metrics.remove(shardId);
+    }
     return { started, lost };
   }
 
@@ -96,11 +107,16 @@ export class Scheduler {
     const runner = this.#o.createRunner(lease);
     const done = runner.run().then((reason) => {
       this.#runners.delete(shardId);
-      if (reason === ShutdownReason.SHARD_END || reason === ShutdownReason.ERROR) this.#finished.add(shardId);
+      if (reason === ShutdownReason.SHARD_END || reason === ShutdownReason.ERROR)
+        this.#finished.set(shardId, lease.session);
       else this.#o.metrics.remove(shardId);
       this.#logger.debug({ shardId, reason }, 'runner done');
-      // A shard end lets children start at once rather than at the next timer tick.
-      if (!this.#stopping && reason === ShutdownReason.SHARD_END) this.tick();
+      if (!this.#stopping) {
+        // A shard end lets children start at once: those waiting here look at their parents again now.
+        if (reason === ShutdownReason.SHARD_END)
+          for (const other of this.#runners.values()) other.runner.parentsMayHaveFinished();
+        this.tick();
+      }
       return reason;
     });
     this.#runners.set(shardId, { runner, done });

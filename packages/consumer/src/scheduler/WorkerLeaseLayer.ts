@@ -2,7 +2,7 @@ import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseCoordinator } from '../lease/LeaseCoordinator.js';
 import type { Position } from '../processor/RecordProcessor.js';
-import type { RunnerLease } from '../runner/ShardRunner.js';
+import type { RunnerLease } from '../runner/RunnerLeases.js';
 import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
 import type { SchedulerLeases } from './Scheduler.js';
 
@@ -15,11 +15,12 @@ export class WorkerLeaseLayer implements SchedulerLeases {
   }
 
   *heldLeases(): Iterable<RunnerLease> {
-    for (const lease of this.#coordinator.getHeldLeases().values()) yield toRunnerLease(lease);
+    for (const { lease, session } of this.#coordinator.getHeldLeaseSessions().values())
+      yield toRunnerLease(lease, session);
   }
 
-  isHeld(shardId: string): boolean {
-    return this.#coordinator.isHeld(shardId);
+  isHeld(shardId: string, session?: number): boolean {
+    return this.#coordinator.isHeld(shardId, session);
   }
 
   async parentsFinished(parentShardIds: readonly string[]): Promise<boolean> {
@@ -28,31 +29,29 @@ export class WorkerLeaseLayer implements SchedulerLeases {
     return parents.every((parent) => parent === undefined || isShardEnd(parent.checkpoint));
   }
 
-  checkpoint(shardId: string, position: Position): Promise<void> {
-    return this.#coordinator.checkpoint(shardId, position);
+  checkpoint(shardId: string, session: number, position: Position): Promise<void> {
+    return this.#coordinator.checkpoint(shardId, position, { session });
   }
 
-  prepareCheckpoint(shardId: string, position: Position): Promise<void> {
-    const current = this.#coordinator.getHeldLeases().get(shardId)?.checkpoint;
-    if (current === undefined) return this.#coordinator.checkpoint(shardId, position, { pendingCheckpoint: position });
-    return this.#coordinator.checkpoint(shardId, current, { pendingCheckpoint: position });
+  prepareCheckpoint(shardId: string, session: number, position: Position): Promise<void> {
+    return this.#coordinator.prepareCheckpoint(shardId, position, { session });
   }
 
-  shardEnded(shardId: string, childShards: ChildShardInfo[] | undefined): Promise<void> {
-    return this.#coordinator.shardEnded(shardId, childShards);
+  shardEnded(shardId: string, session: number, childShards: ChildShardInfo[] | undefined): Promise<void> {
+    return this.#coordinator.shardEnded(shardId, childShards, { session });
   }
 
-  releaseLease(shardId: string): Promise<void> {
-    return this.#coordinator.releaseLease(shardId);
+  releaseLease(shardId: string, session: number): Promise<void> {
+    return this.#coordinator.releaseLease(shardId, { session });
   }
 
   /**
-   * Releases every lease still held (gained while stopping, or left by a runner that could not release), except
-   * `keep`: shards whose processor is still running after a stop timeout.
+   * Releases every lease still held (gained while stopping, left by a runner that could not release, or held by a
+   * processor still running when stop()'s time ran out).
    */
-  async releaseRemaining(keep: readonly string[] = []): Promise<void> {
-    const ids = [...this.#coordinator.getHeldLeases().keys()].filter((id) => !keep.includes(id));
-    await Promise.allSettled(ids.map((id) => this.releaseLease(id)));
+  async releaseRemaining(): Promise<void> {
+    const ids = [...this.#coordinator.getHeldLeases().keys()];
+    await Promise.allSettled(ids.map((id) => this.#coordinator.releaseLease(id)));
   }
 
   onLeaseLost(listener: (shardId: string) => void): () => void {
@@ -64,15 +63,23 @@ export class WorkerLeaseLayer implements SchedulerLeases {
   }
 }
 
-function toRunnerLease(lease: Lease): RunnerLease {
-  const range = lease.hashKeyRange;
+function toRunnerLease(lease: Lease, session: number): RunnerLease {
   return {
     shardId: lease.leaseKey,
+    session,
     checkpoint: lease.checkpoint,
     parentShardIds: lease.parentShardIds,
-    hashKeyRange:
-      range === undefined
-        ? undefined
-        : { startingHashKey: BigInt(range.startingHashKey), endingHashKey: BigInt(range.endingHashKey) },
+    hashKeyRange: parseHashKeyRange(lease),
   };
+}
+
+/** The lease's hash key range as numbers; a malformed one (hand-edited item) is ignored, not a crash in a timer. */
+function parseHashKeyRange(lease: Lease): RunnerLease['hashKeyRange'] {
+  const range = lease.hashKeyRange;
+  if (range === undefined) return undefined;
+  try {
+    return { startingHashKey: BigInt(range.startingHashKey), endingHashKey: BigInt(range.endingHashKey) };
+  } catch {
+    return undefined;
+  }
 }

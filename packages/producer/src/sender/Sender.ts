@@ -57,7 +57,8 @@ export class Sender {
         ? { StreamARN: streamArn, Records: entries }
         : { StreamName: streamName, Records: entries },
     );
-    const startedAt = clock.now();
+    const startedAt = Date.now(); // wall time: reported in each Attempt
+    const sentAt = clock.now(); // monotonic: the duration
     const controller = new AbortController();
     let timer: { cancel(): void } | undefined;
     try {
@@ -73,13 +74,16 @@ export class Sender {
       const output = await Promise.race([client.send(command, { abortSignal: controller.signal }), timeout]);
       const results = output.Records ?? [];
       if (results.length !== records.length) {
-        throw new Error(`PutRecords returned ${results.length} results for ${records.length} records`);
+        // A malformed answer from the service side: retriable, like a 5xx.
+        throw Object.assign(new Error(`PutRecords returned ${results.length} results for ${records.length} records`), {
+          $fault: 'server',
+        });
       }
-      return { startedAt, durationMs: clock.now() - startedAt, entries: results, failure: undefined, error: undefined };
+      return { startedAt, durationMs: clock.now() - sentAt, entries: results, failure: undefined, error: undefined };
     } catch (error) {
       return {
         startedAt,
-        durationMs: clock.now() - startedAt,
+        durationMs: clock.now() - sentAt,
         entries: undefined,
         failure: classifyAwsError(error),
         error,
