@@ -63,6 +63,7 @@ function datum(name: string, value: string): MetricDatum {
     min: 1,
     max: 2,
     values: undefined,
+    rollup: false,
   };
 }
 

@@ -1,4 +1,4 @@
-import { defaultLogger, InvalidOptionError, type Logger } from '@kinesis-kit/commons';
+import { type BatchTracing, defaultLogger, InvalidOptionError, type Logger } from '@kinesis-kit/commons';
 
 /** What happens to the other records of a shard after one fails. */
 export const ContinueOnFailure = {
@@ -42,6 +42,12 @@ export interface KinesisBatchOptions {
   remainingTimeMarginMs?: number;
   /** Warnings and errors go to stderr as JSON lines (CloudWatch Logs in Lambda); `silentLogger()` for none. @default defaultLogger() */
   logger?: Logger;
+  /**
+   * A span per shard batch, linked to the producers' spans of the records that carry a trace context (and the records
+   * handed to your function without the envelope): `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`.
+   * @default undefined (none)
+   */
+  tracing?: BatchTracing | undefined;
 }
 
 /** Options of the per-record processor ({@link processKinesisEvent}, {@link kinesisHandler}). */
@@ -71,6 +77,7 @@ export const DEFAULT_KINESIS_RECORD_OPTIONS: ResolvedKinesisRecordOptions = Obje
   verifyChecksum: true,
   remainingTimeMarginMs: 0,
   logger: defaultLogger(),
+  tracing: undefined,
 });
 
 /** Merges `options` over {@link DEFAULT_KINESIS_RECORD_OPTIONS}; throws `InvalidOptionError`. */
@@ -103,6 +110,9 @@ function checkShared(resolved: Required<KinesisBatchOptions>): void {
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
     throw new InvalidOptionError('remainingTimeMarginMs', 'a finite number ≥ 0', margin);
   }
+  const tracing = resolved.tracing;
+  if (tracing !== undefined && (tracing === null || typeof tracing.traceBatch !== 'function'))
+    throw new InvalidOptionError('tracing', 'a batch tracing (with traceBatch())', tracing);
   const logger = resolved.logger;
   if (logger === null || typeof logger !== 'object' || typeof logger.child !== 'function') {
     throw new InvalidOptionError('logger', 'a logger (pino-like, with child())', logger);

@@ -21,6 +21,11 @@ export interface SeriesWindow {
 export class MetricSeries {
   readonly definition: MetricDefinition;
   readonly dimensions: readonly Dimension[];
+  /**
+   * True for a copy that sums finer series (the stream and global copies of a per-shard metric): CloudWatch wants
+   * them (alarms need no metric math), backends that aggregate by attributes themselves (OpenTelemetry) skip them.
+   */
+  readonly rollup: boolean;
   /** Set by the registry while a sink observes samples as they happen (OpenTelemetry histograms). */
   observer: ((series: MetricSeries, value: number) => void) | undefined = undefined;
   count = 0;
@@ -32,9 +37,10 @@ export class MetricSeries {
   /** xorshift state for reservoir sampling (cheaper than Math.random, deterministic per series). */
   #rng = 0x9e3779b9;
 
-  constructor(definition: MetricDefinition, dimensions: readonly Dimension[]) {
+  constructor(definition: MetricDefinition, dimensions: readonly Dimension[], rollup = false) {
     this.definition = definition;
     this.dimensions = dimensions;
+    this.rollup = rollup;
   }
 
   /** Records `weight` samples of `value` (one call per batch: `add(retries, userRecords)`). */

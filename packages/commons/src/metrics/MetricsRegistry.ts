@@ -7,6 +7,7 @@ interface Gauge {
   definition: MetricDefinition;
   dimensions: readonly Dimension[];
   read: () => number | undefined;
+  rollup: boolean;
   /** For totals ({@link MetricsRegistry.total}): the reading at the previous interval; undefined for gauges. */
   last: number | undefined;
 }
@@ -46,12 +47,12 @@ export class MetricsRegistry {
   }
 
   /** The series of `definition` with `dimensions` (plus the configured extra ones); created on first use. */
-  series(definition: MetricDefinition, dimensions: readonly Dimension[]): MetricSeries {
+  series(definition: MetricDefinition, dimensions: readonly Dimension[], rollup = false): MetricSeries {
     const all = this.#extra.length === 0 ? dimensions : [...dimensions, ...this.#extra];
     const key = seriesKey(definition.name, all);
     let series = this.#series.get(key);
     if (series === undefined) {
-      series = new MetricSeries(definition, all);
+      series = new MetricSeries(definition, all, rollup);
       if (definition.otel === OtelInstrument.HISTOGRAM) series.observer = this.#observer;
       this.#series.set(key, series);
     }
@@ -59,29 +60,34 @@ export class MetricsRegistry {
   }
 
   /**
-   * A handle recording into one series per dimension set of `levels` (e.g. shard, stream, global); the no-op handle
-   * when the metric is above the configured level.
+   * A handle recording into one series per dimension set of `levels`, finest first (e.g. shard, stream, global: the
+   * later ones are rollups); the no-op handle when the metric is above the configured level.
    */
   handle(definition: MetricDefinition, levels: readonly (readonly Dimension[])[]): MetricHandle {
     if (!this.includes(definition)) return NO_METRIC;
-    return metricHandle(levels.map((dimensions) => this.series(definition, dimensions)));
+    return metricHandle(levels.map((dimensions, i) => this.series(definition, dimensions, i > 0)));
   }
 
   /** Samples `read()` once per interval (skipped when it returns undefined). Replaces a gauge with the same key. */
-  gauge(definition: MetricDefinition, dimensions: readonly Dimension[], read: () => number | undefined): void {
+  gauge(
+    definition: MetricDefinition,
+    dimensions: readonly Dimension[],
+    read: () => number | undefined,
+    rollup = false,
+  ): void {
     if (!this.includes(definition)) return;
     const all = this.#extra.length === 0 ? dimensions : [...dimensions, ...this.#extra];
-    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, last: undefined });
+    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, rollup, last: undefined });
   }
 
   /**
    * A counter kept elsewhere as a running total (read once per interval; what it grew by is the interval's value):
    * costs the data path nothing.
    */
-  total(definition: MetricDefinition, dimensions: readonly Dimension[], read: () => number): void {
+  total(definition: MetricDefinition, dimensions: readonly Dimension[], read: () => number, rollup = false): void {
     if (!this.includes(definition)) return;
     const all = this.#extra.length === 0 ? dimensions : [...dimensions, ...this.#extra];
-    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, last: read() });
+    this.#gauges.set(seriesKey(definition.name, all), { definition, dimensions: all, read, rollup, last: read() });
   }
 
   /** Forgets the series and gauges with `dimension` (a shard no longer written or read); drained once more first. */
@@ -122,6 +128,7 @@ export class MetricsRegistry {
         kind: definition.kind,
         otel: definition.otel,
         dimensions: series.dimensions,
+        rollup: series.rollup,
         ...window,
       });
     }
@@ -146,6 +153,7 @@ export class MetricsRegistry {
         kind: definition.kind,
         otel: definition.otel,
         dimensions: gauge.dimensions,
+        rollup: gauge.rollup,
         count: 1,
         sum: value,
         min: value,

@@ -8,6 +8,8 @@ export interface MetricDatum {
   readonly kind: MetricKind;
   readonly otel: OtelInstrument;
   readonly dimensions: readonly Dimension[];
+  /** A copy summing finer data of the same batch (stream or global level of a per-shard metric). */
+  readonly rollup: boolean;
   readonly count: number;
   readonly sum: number;
   readonly min: number;

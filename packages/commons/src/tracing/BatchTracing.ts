@@ -14,6 +14,12 @@ export interface BatchSpanInfo<R extends TracedRecord> {
   /** The worker id (consumer) or the request id (Lambda). */
   readonly clientId: string | undefined;
   readonly records: readonly R[];
+  /**
+   * Start the span as a root (with links) rather than as a child of the active context: the consumer's loops run in
+   * whatever async context `start()` was called from, which is no parent of a batch. Lambda passes false (the
+   * invocation's span, when instrumented, is the parent).
+   */
+  readonly detached: boolean;
 }
 
 /**

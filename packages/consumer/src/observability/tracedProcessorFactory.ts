@@ -36,6 +36,7 @@ export function tracedProcessorFactory(
         consumerGroup: consumer.applicationName,
         clientId: consumer.workerId,
         records: input.records,
+        detached: true,
       };
       let run: Promise<unknown>;
       try {

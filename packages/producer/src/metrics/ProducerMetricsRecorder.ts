@@ -44,10 +44,10 @@ export class ProducerMetricsRecorder {
     this.kinesisRecordsPerRequest = this.#registry.handle(ProducerMetric.KinesisRecordsPerPutRecordsRequest, perStream);
     this.userRecordsPerRequest = this.#registry.handle(ProducerMetric.UserRecordsPerPutRecordsRequest, perStream);
     // Not per shard (the KPL's too): read from the producer's own counters, nothing on the data path.
-    for (const dimensions of perStream) {
-      this.#registry.total(ProducerMetric.UserRecordsReceived, dimensions, totals.received);
-      this.#registry.gauge(ProducerMetric.UserRecordsPending, dimensions, totals.pending);
-    }
+    perStream.forEach((dimensions, i) => {
+      this.#registry.total(ProducerMetric.UserRecordsReceived, dimensions, totals.received, i > 0);
+      this.#registry.gauge(ProducerMetric.UserRecordsPending, dimensions, totals.pending, i > 0);
+    });
     this.#publisher = new MetricsPublisher(
       this.#registry,
       options,

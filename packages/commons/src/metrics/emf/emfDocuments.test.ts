@@ -17,6 +17,7 @@ function datum(name: string, dimensions: { name: string; value: string }[], sum 
     min: sum,
     max: sum,
     values: undefined,
+    rollup: false,
   };
 }
 
