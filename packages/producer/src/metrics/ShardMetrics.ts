@@ -36,7 +36,10 @@ export class ShardMetrics {
   readonly #allErrors: MetricHandle;
   readonly #retriesPerRecord: MetricHandle;
   readonly #userRecordExpired: MetricHandle;
-  readonly bufferingTime: MetricHandle;
+  readonly #bufferingTime: MetricHandle;
+  /** Buffering time of this shard's records in the request being dispatched (see {@link ShardMetrics.buffered}). */
+  #bufferedSum = 0;
+  #bufferedCount = 0;
   /** ErrorsByCode handles by code (few codes ever occur). */
   readonly #errorsByCode = new Map<string, MetricHandle>();
 
@@ -53,7 +56,7 @@ export class ShardMetrics {
     this.#allErrors = handle(ProducerMetric.AllErrors);
     this.#retriesPerRecord = handle(ProducerMetric.RetriesPerRecord);
     this.#userRecordExpired = handle(ProducerMetric.UserRecordExpired);
-    this.bufferingTime = handle(ProducerMetric.BufferingTime);
+    this.#bufferingTime = handle(ProducerMetric.BufferingTime);
   }
 
   /** A Kinesis record carrying `users` user records (`userBytes` of data) was stored. */
@@ -87,6 +90,21 @@ export class ShardMetrics {
       this.#errorsByCode.set(code, byCode);
     }
     byCode.add(1);
+  }
+
+  /** `count` user records waited `waitedSum` ms in total before their first send (collected per request). */
+  buffered(waitedSum: number, count: number): void {
+    this.#bufferedSum += waitedSum;
+    this.#bufferedCount += count;
+  }
+
+  /** The request is dispatched: one BufferingTime sample for this shard's records in it (exact sum and count). */
+  flushBuffered(): void {
+    const count = this.#bufferedCount;
+    if (count === 0) return;
+    this.#bufferingTime.add(this.#bufferedSum / count, count);
+    this.#bufferedSum = 0;
+    this.#bufferedCount = 0;
   }
 
   /** `users` user records settled after `retries` retries. */

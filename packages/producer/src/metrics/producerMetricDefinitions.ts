@@ -7,10 +7,12 @@ function metric(
   kind: MetricKind,
   description: string,
 ): MetricDefinition {
+  // The KCL 3.5 rule (gauges; Count → counter; the rest histograms), except that the KPL's byte totals are counters
+  // too: they are sums, and a histogram would cost a record call per Kinesis record for nothing.
   const otel =
     kind === MetricKind.GAUGE
       ? OtelInstrument.GAUGE
-      : unit === MetricUnit.COUNT
+      : unit === MetricUnit.COUNT || kind === MetricKind.COUNTER
         ? OtelInstrument.COUNTER
         : OtelInstrument.HISTOGRAM;
   return Object.freeze({ name, unit, level, kind, otel, description });
@@ -88,7 +90,7 @@ export const ProducerMetric = Object.freeze({
     MILLISECONDS,
     'SUMMARY',
     DISTRIBUTION,
-    'Time from put() to the first send (one sample per Kinesis record: the mean of its user records).',
+    'Time from put() to the first send (Sum and SampleCount exact per user record; one sample per shard and request: the mean of its user records).',
   ),
   RequestTime: metric('RequestTime', MILLISECONDS, 'DETAILED', DISTRIBUTION, 'PutRecords latency.'),
   UserRecordsPerKinesisRecord: metric(

@@ -114,9 +114,10 @@ export class Dispatcher {
         record.sent = true;
         const waited = now * count - record.acceptedAtSum;
         metrics.bufferingTime.addSum(waited, count);
-        record.shard.metrics?.bufferingTime.add(waited / count, count);
+        record.shard.metrics?.buffered(waited, count);
       }
     }
+    if (recorder !== undefined) for (const shard of batch.shards) shard.metrics?.flushBuffered();
     metrics.kinesisRecordsPerRequest.add(batch.records.length);
     if (recorder !== undefined) {
       recorder.kinesisRecordsPerRequest.add(batch.records.length);
