@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { localQuickstart } from '../examples/local-quickstart.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const docs = ['README.md', 'docs/getting-started.md', 'docs/operations.md', 'docs/migration.md'];
+const docs = [
+  'README.md',
+  'docs/getting-started.md',
+  'docs/operations.md',
+  'docs/migration.md',
+  'docs/observability.md',
+];
 
 describe('docs samples', () => {
   it.each(docs)('%s: every included sample equals its file, and every linked example exists', (doc) => {

@@ -27,6 +27,8 @@ export { LogLevel } from './logger/levels.js';
 export type { SerializedError } from './logger/serializeError.js';
 export { serializeError } from './logger/serializeError.js';
 export { silentLogger } from './logger/silentLogger.js';
+export type { EmfAgentDestination, EmfAgentDestinationOptions } from './metrics/emf/emfAgentDestination.js';
+export { emfAgentDestination } from './metrics/emf/emfAgentDestination.js';
 export type { EmfDocumentOptions } from './metrics/emf/emfDocuments.js';
 export { emfDocuments } from './metrics/emf/emfDocuments.js';
 export { EMF_LIMITS } from './metrics/emf/emfLimits.js';

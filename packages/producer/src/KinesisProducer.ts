@@ -220,6 +220,14 @@ export class KinesisProducer {
     return this.#emitter.on(event, listener);
   }
 
+  /**
+   * Publishes the metrics of the current interval now (when `metrics` sinks are configured): in a Lambda handler,
+   * before the environment freezes (`withFlushingProducer` calls it). Never rejects.
+   */
+  flushMetrics(): Promise<void> {
+    return this.#metrics.recorder?.flush() ?? Promise.resolve();
+  }
+
   /** A snapshot of the metrics (KPL names). */
   metrics(): ProducerMetricsSnapshot {
     return this.#metrics.snapshot(this.#outstandingRecords + this.#waiting.length);

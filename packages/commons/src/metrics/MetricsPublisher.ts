@@ -71,6 +71,13 @@ export class MetricsPublisher {
     }
   }
 
+  /** Publishes what the interval holds now and waits for the sinks to flush (never rejects); the timer goes on. */
+  async flush(): Promise<void> {
+    if (this.#closed) return;
+    this.publishNow();
+    await Promise.allSettled(this.#options.sinks.map((sink) => sink.flush?.()));
+  }
+
   /** Stops the timer, publishes what the interval holds, and waits for the sinks to flush (never rejects). */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -20,7 +20,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { Attr, MESSAGING_SYSTEM } from '../semconv.js';
-import { parseTraceHeaders } from './traceContext.js';
+import { parseTraceHeaders, recordsCarryTraceContext } from './traceContext.js';
 import { hasEnvelope, unwrapData } from './traceContextEnvelope.js';
 
 /** Options of {@link openTelemetryTracing}. */
@@ -67,13 +67,8 @@ class OpenTelemetryTracing implements KinesisTracing {
 
   startSend(info: SendSpanInfo): SendSpan {
     const links: Link[] = [];
-    for (const data of info.userRecordData()) {
-      if (links.length >= this.#maxLinks) break;
-      if (!hasEnvelope(data)) continue;
-      const unwrapped = unwrapData(data);
-      const spanContext = unwrapped === undefined ? undefined : parseTraceHeaders(unwrapped.headers);
-      if (spanContext !== undefined) links.push({ context: spanContext });
-    }
+    // Records carry a context only if this process wrapped some (withTraceContext): else nothing to scan for.
+    if (recordsCarryTraceContext()) this.#linkRecords(info, links);
     const span = this.#tracer.startSpan(
       `send ${info.streamName}`,
       {
@@ -104,6 +99,16 @@ class OpenTelemetryTracing implements KinesisTracing {
         span.end();
       },
     };
+  }
+
+  #linkRecords(info: SendSpanInfo, links: Link[]): void {
+    for (const data of info.userRecordData()) {
+      if (links.length >= this.#maxLinks) return;
+      if (!hasEnvelope(data)) continue;
+      const unwrapped = unwrapData(data);
+      const spanContext = unwrapped === undefined ? undefined : parseTraceHeaders(unwrapped.headers);
+      if (spanContext !== undefined) links.push({ context: spanContext });
+    }
   }
 
   async traceBatch<R extends TracedRecord, T>(

@@ -11,6 +11,14 @@ import { type TraceHeaders, unwrapData, wrapData } from './traceContextEnvelope.
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
+/** Set once this process wrapped a record: until then a producer's send spans need not look for envelopes. */
+let wrappedAny = false;
+
+/** Whether {@link withTraceContext} wrapped a record in this process. */
+export function recordsCarryTraceContext(): boolean {
+  return wrappedAny;
+}
+
 /** A W3C `traceparent` (version 00) for a span context. */
 export function formatTraceparent(spanContext: SpanContext): string {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
@@ -56,6 +64,7 @@ export function withTraceContext<R extends RecordWithData>(
   const headers: TraceHeaders = { traceparent: formatTraceparent(spanContext) };
   const state = spanContext.traceState?.serialize();
   if (state !== undefined && state.length > 0) headers.tracestate = state;
+  wrappedAny = true;
   return { ...record, data: wrapData(data, headers) };
 }
 

@@ -63,6 +63,11 @@ export class ProducerMetricsRecorder {
     return new ShardMetrics(this.#registry, this.#stream, shardId);
   }
 
+  /** Publishes what the current interval holds and flushes the sinks; publishing goes on. */
+  flush(): Promise<void> {
+    return this.#publisher.flush();
+  }
+
   /** Publishes what the current interval holds and flushes the sinks (close()). */
   close(): Promise<void> {
     return this.#publisher.close();
