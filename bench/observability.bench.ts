@@ -165,8 +165,9 @@ function median(values: number[]): number {
 
 /** Per setup: CPU ns/record of each round, then the median and the median of the per-round ratios to `off`. */
 function summarize(runs: Record<Setup, number[]>) {
-  return SETUPS.filter((setup) => (runs[setup] ?? []).length > 0).map((setup) => {
+  return SETUPS.map((setup) => {
     const ratios = runs[setup].map((ns, i) => ns / (runs.off[i] as number));
+    if (ratios.length === 0) return { setup, nsPerRecord: Number.NaN, overhead: Number.NaN, ratios };
     return { setup, nsPerRecord: median(runs[setup]), overhead: median(ratios) - 1, ratios };
   });
 }
@@ -180,7 +181,8 @@ const producerRuns: Record<'aggregated' | 'plain', Record<Setup, number[]>> = {
   aggregated: Object.fromEntries(SETUPS.map((s) => [s, [] as number[]])) as Record<Setup, number[]>,
   plain: Object.fromEntries(SETUPS.map((s) => [s, [] as number[]])) as Record<Setup, number[]>,
 };
-for (let round = 0; round < ROUNDS; round++) {
+const PRODUCER_ROUNDS = process.argv.includes('--consumer-only') ? 0 : ROUNDS;
+for (let round = 0; round < PRODUCER_ROUNDS; round++) {
   for (const kind of ['aggregated', 'plain'] as const) {
     for (const setup of SETUPS) {
       const { cpuNsPerRecord } = runChild<Result>(self, ['producer', setup, kind]);
