@@ -1,4 +1,5 @@
-// The samples docs/getting-started.md, operations.md and migration.md show are compiled files under examples/
+// The samples the README, docs/getting-started.md, operations.md, migration.md and the producer and consumer
+// package READMEs show are compiled files under examples/
 // (tsconfig.test.json type-checks them). Where a doc shows a file's text, it sits under an
 // `<!-- include: examples/… -->` marker and must equal the file byte for byte, so the doc cannot drift. The local
 // quickstart is also run.
@@ -14,6 +15,9 @@ const docs = [
   'docs/operations.md',
   'docs/migration.md',
   'docs/observability.md',
+  // the registry pages of the two main packages show the README quickstarts too
+  'packages/producer/README.md',
+  'packages/consumer/README.md',
 ];
 
 describe('docs samples', () => {

@@ -10,6 +10,9 @@ const producer = new KinesisProducer({
   streamName: env.STREAM as string,
   kinesisClient: kinesisClient(),
   maxBufferedTimeMs: 100,
+  // Strict per-key order (one request in flight per shard): the summary checks that every key's records are
+  // stored, and so processed, in put() order — the default mode may store a retried record after later ones.
+  maxInFlightPerShard: 1,
 });
 
 let n = 0;

@@ -7,6 +7,7 @@ import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
 import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
+import { PrefetchBudget } from './fetch/PrefetchBudget.js';
 import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
@@ -105,13 +106,19 @@ export class KinesisConsumer {
     const kinesisClient = o.kinesisClient ?? new KinesisClient({});
     const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
     const stream = o.streamArn === undefined ? { streamName: o.streamName! } : { streamArn: o.streamArn };
-    const leaseTable = new DynamoDBLeaseTable({ dynamoDbClient, tableName: o.leaseTableName, logger: o.logger });
+    const leaseTable = new DynamoDBLeaseTable({
+      dynamoDbClient,
+      tableName: o.leaseTableName,
+      logger: o.logger,
+      clock: o.clock,
+    });
     const shardSyncer = new ShardSyncer({
       kinesisClient,
       ...stream,
       leaseTable,
-      initialPosition: typeof o.initialPosition === 'object' ? 'AT_TIMESTAMP' : o.initialPosition,
+      initialPosition: o.initialPosition,
       logger: o.logger,
+      clock: o.clock,
     });
     const coordinator = new LeaseCoordinator({
       ...o.leaseOptions,
@@ -123,9 +130,11 @@ export class KinesisConsumer {
       clock: o.clock,
     });
     this.#coordinator = coordinator;
+    this.#forwardLeaseEvents(coordinator);
     this.#observability.leasesCreated(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
+    const prefetchBudget = new PrefetchBudget(o.maxPrefetchedBytes);
     const pollingFetcherFactory: RecordsFetcherFactory = (start) =>
       new PollingFetcher(start, {
         kinesisClient,
@@ -136,12 +145,15 @@ export class KinesisConsumer {
         minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
         retryBaseDelayMs: o.fetchRetryBaseDelayMs,
         retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        prefetchBudget,
         logger: o.logger,
         clock: o.clock,
         events: this.#events,
       });
     const fetcherFactory =
-      o.retrieval === 'polling' ? pollingFetcherFactory : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient);
+      o.retrieval === 'polling'
+        ? pollingFetcherFactory
+        : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget);
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
     const processorFactory = this.#observability.processors(this.#processorFactory());
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
@@ -182,6 +194,7 @@ export class KinesisConsumer {
   async #fanOutFetcherFactory(
     retrieval: ResolvedFanOutRetrieval,
     kinesisClient: KinesisClient,
+    prefetchBudget: PrefetchBudget,
   ): Promise<RecordsFetcherFactory> {
     const o = this.#o;
     try {
@@ -192,6 +205,7 @@ export class KinesisConsumer {
         streamArn: o.streamArn,
         retryBaseDelayMs: o.fetchRetryBaseDelayMs,
         retryMaxDelayMs: o.fetchRetryMaxDelayMs,
+        prefetchBudget,
         logger: o.logger,
         clock: o.clock,
         events: this.#events,
@@ -285,6 +299,34 @@ export class KinesisConsumer {
       this.#releaseProcess();
       clearInterval(alive);
     }
+  }
+
+  /**
+   * The lease layer's events, for `on()` users and operators: taking cycles that took leases, graceful handoffs,
+   * shard syncs that changed leases, and background failures (renewals, taking, shard sync) as `consumer.error`,
+   * logged at warn (the loops retry them on their own).
+   */
+  #forwardLeaseEvents(coordinator: LeaseCoordinator): void {
+    const events = this.#events;
+    coordinator.on('taking_cycle', (cycle) => {
+      if (cycle.taken.length === 0) return;
+      events.emit('consumer.leases_taken', {
+        shardIds: [...cycle.taken],
+        stolen: cycle.stolen,
+        target: cycle.target,
+        liveWorkers: cycle.liveWorkers.length,
+      });
+    });
+    coordinator.on('lease_handoff', ({ leaseKey, outcome, to }) =>
+      events.emit('consumer.lease_handoff', { shardId: leaseKey, outcome, ...(to === undefined ? {} : { to }) }),
+    );
+    coordinator.on('shard_sync', (result) => {
+      if (result.created.length > 0 || result.removed.length > 0) events.emit('consumer.shard_sync', result);
+    });
+    coordinator.on('error', ({ error, context }) => {
+      this.#logger.warn({ err: error, context }, 'lease layer step failed; retrying');
+      events.emit('consumer.error', { error, context });
+    });
   }
 
   #releaseProcess(): void {

@@ -69,6 +69,21 @@ export class InvalidCheckpointError extends ConsumerError {
   }
 }
 
+/**
+ * A lease starts `AT_TIMESTAMP` but no timestamp is known: the lease carries none (it was created by the Java KCL,
+ * which keeps the timestamp in its configuration) and this worker was not configured with
+ * `initialPosition: { timestamp }`. The worker gives the lease back instead of guessing.
+ */
+export class StartingPositionError extends ConsumerError {
+  readonly shardId: string;
+  constructor(shardId: string) {
+    super(
+      `Lease of shard ${shardId} starts AT_TIMESTAMP, but neither the lease nor this worker's initialPosition gives a timestamp`,
+    );
+    this.shardId = shardId;
+  }
+}
+
 /** A shard's record fetcher was closed (the shard is shutting down); `next()` rejects with it. Internal signal. */
 export class FetcherClosedError extends ConsumerError {
   readonly shardId: string;
@@ -87,12 +102,35 @@ export class ConsumerStateError extends ConsumerError {
   }
 }
 
-/** `ListShards` failed during shard sync (after retries when `retriable`). */
+/** `ListShards` (or `DescribeStreamSummary`) failed during shard sync (after retries when `retriable`). */
 export class ShardSyncError extends ConsumerError {
   readonly stream: string;
-  constructor(stream: string, options: KinesisKitErrorOptions = {}) {
-    super(`Shard sync of stream ${stream}: ListShards failed`, options);
+  readonly operation: string;
+  constructor(stream: string, options: KinesisKitErrorOptions = {}, operation = 'ListShards') {
+    super(`Shard sync of stream ${stream}: ${operation} failed`, options);
     this.stream = stream;
+    this.operation = operation;
+  }
+}
+
+/**
+ * The lease table holds leases of another stream (or of an earlier stream of the same name, deleted and created
+ * again): its checkpoints would apply to shards they were never taken from. `start()` fails with it; use another
+ * `applicationName` (or `leaseTableName`), or delete the old leases.
+ */
+export class StreamMismatchError extends ConsumerError {
+  readonly tableName: string;
+  /** This worker's stream, `account:streamName:creationEpoch`. */
+  readonly stream: string;
+  /** The stream the table's leases belong to. */
+  readonly tableStream: string;
+  constructor(tableName: string, stream: string, tableStream: string) {
+    super(
+      `Lease table ${tableName} belongs to stream ${tableStream}, not to ${stream}: use another applicationName (or leaseTableName), or delete the old leases`,
+    );
+    this.tableName = tableName;
+    this.stream = stream;
+    this.tableStream = tableStream;
   }
 }
 

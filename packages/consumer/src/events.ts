@@ -1,3 +1,4 @@
+import type { LeaseLostReason } from './lease/LeaseRenewer.js';
 import type { ShardRunnerState, ShutdownReason } from './runner/states.js';
 
 /** What the worker does when a processor's `processRecords` (or handler) throws. */
@@ -22,8 +23,17 @@ export interface ConsumerEvents {
   'consumer.stopped': { workerId: string; durationMs: number; leasesHandedOver: number; leasesReleased: number };
   /** This worker now holds the shard's lease; a runner starts for it. */
   'consumer.lease_gained': { shardId: string };
-  /** The lease was lost (taken by another worker or failed renewal); no further record of the shard is delivered. */
-  'consumer.lease_lost': { shardId: string };
+  /**
+   * The lease was lost: `taken` by another worker, `expired` (no renewal succeeded for `failoverTimeMs`), or
+   * `deleted`; no further record of the shard is delivered here.
+   */
+  'consumer.lease_lost': { shardId: string; reason?: LeaseLostReason };
+  /** A taking cycle took leases: unowned or expired ones, or `stolen` from a busier worker to balance. */
+  'consumer.leases_taken': { shardIds: string[]; stolen: number; target: number; liveWorkers: number };
+  /** A lease this worker gave up gracefully while stopping: handed to a named successor (`to`), or released. */
+  'consumer.lease_handoff': { shardId: string; outcome: 'transferred' | 'released'; to?: string };
+  /** A shard sync (ListShards → leases) created or removed leases. */
+  'consumer.shard_sync': { shardCount: number; created: string[]; removed: string[] };
   /** A shard runner changed state. */
   'consumer.shard_state': { shardId: string; from: ShardRunnerState; to: ShardRunnerState; reason?: ShutdownReason };
   /** A batch was handed to the processor and it returned. */

@@ -9,6 +9,8 @@ export {
   LeaseTableError,
   LeaseTableMismatchError,
   ShardSyncError,
+  StartingPositionError,
+  StreamMismatchError,
 } from './errors.js';
 export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';

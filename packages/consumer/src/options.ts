@@ -68,6 +68,12 @@ export interface KinesisConsumerOptions {
    * @default 200
    */
   minGetRecordsIntervalMs?: number | undefined;
+  /**
+   * The most record bytes the worker holds fetched but not yet processed, over all its shards (each shard reads one
+   * batch ahead of its processor). A shard holding nothing may always read, so every shard progresses; the bound is
+   * overshot by at most one batch per shard reading at that moment. @default 268435456 (256 MiB)
+   */
+  maxPrefetchedBytes?: number | undefined;
   /** First retry delay of a failed GetShardIterator/GetRecords (throttling included). @default 200 */
   fetchRetryBaseDelayMs?: number | undefined;
   /** @default 10000 */
@@ -135,6 +141,7 @@ export interface ResolvedKinesisConsumerOptions {
   maxRecords: number;
   idleTimeBetweenReadsMs: number;
   minGetRecordsIntervalMs: number;
+  maxPrefetchedBytes: number;
   fetchRetryBaseDelayMs: number;
   fetchRetryMaxDelayMs: number;
   onProcessorError: ProcessorErrorAction;
@@ -155,6 +162,7 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
   maxRecords: 10_000,
   idleTimeBetweenReadsMs: 200,
   minGetRecordsIntervalMs: 200,
+  maxPrefetchedBytes: 256 * 1024 * 1024,
   fetchRetryBaseDelayMs: 200,
   fetchRetryMaxDelayMs: 10_000,
   onProcessorError: ProcessorErrorAction.RETRY,
@@ -177,6 +185,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     maxRecords: options.maxRecords ?? d.maxRecords,
     idleTimeBetweenReadsMs: options.idleTimeBetweenReadsMs ?? d.idleTimeBetweenReadsMs,
     minGetRecordsIntervalMs: options.minGetRecordsIntervalMs ?? d.minGetRecordsIntervalMs,
+    maxPrefetchedBytes: options.maxPrefetchedBytes ?? d.maxPrefetchedBytes,
     fetchRetryBaseDelayMs: options.fetchRetryBaseDelayMs ?? d.fetchRetryBaseDelayMs,
     fetchRetryMaxDelayMs: options.fetchRetryMaxDelayMs ?? d.fetchRetryMaxDelayMs,
     onProcessorError: options.onProcessorError ?? d.onProcessorError,
@@ -210,6 +219,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   integer('maxRecords', o.maxRecords, 1, 10_000);
   integer('idleTimeBetweenReadsMs', o.idleTimeBetweenReadsMs, 0);
   integer('minGetRecordsIntervalMs', o.minGetRecordsIntervalMs, 200);
+  integer('maxPrefetchedBytes', o.maxPrefetchedBytes, 1);
   integer('fetchRetryBaseDelayMs', o.fetchRetryBaseDelayMs, 1);
   integer('fetchRetryMaxDelayMs', o.fetchRetryMaxDelayMs, o.fetchRetryBaseDelayMs);
   if (!Object.values(ProcessorErrorAction).includes(o.onProcessorError))
@@ -249,6 +259,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     maxRecords: o.maxRecords,
     idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
     minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
+    maxPrefetchedBytes: o.maxPrefetchedBytes,
     fetchRetryBaseDelayMs: o.fetchRetryBaseDelayMs,
     fetchRetryMaxDelayMs: o.fetchRetryMaxDelayMs,
     onProcessorError: o.onProcessorError,

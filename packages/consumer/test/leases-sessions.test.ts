@@ -17,10 +17,15 @@ afterAll(async () => {
 const at = (sequenceNumber: string) => ({ sequenceNumber, subSequenceNumber: 0 });
 
 /** A worker on a fresh table holding one lease `s-0`; its client has no SDK retries (each fault is seen once). */
-async function holding() {
+async function holding(requestTimeoutMs?: number) {
   const tableName = uniqueName('sessions');
   const client = ddb.createDynamoDbClient({ maxAttempts: 1 });
-  const worker = makeWorker('w1', { dynamoDbClient: client, tableName, failoverTimeMs: 10_000 });
+  const worker = makeWorker('w1', {
+    dynamoDbClient: client,
+    tableName,
+    failoverTimeMs: 10_000,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  });
   await worker.table.initialize();
   await worker.table.createLeaseIfNotExists(newLease('s-0', TRIM_HORIZON));
   await worker.coordinator.takeOnce();
@@ -103,5 +108,22 @@ describe('lease sessions (dynalite)', () => {
     expect(item.Item?.pendingCheckpointState).toBeUndefined();
     expect(item.Item?.pendingCheckpoint).toBeUndefined();
     expect(item.Item?.checkpoint?.S).toBe('200');
+  });
+
+  it("a hung DynamoDB request is cut at requestTimeoutMs: it blocks neither the lease's later writes nor stop()", async () => {
+    // Prepare: the next UpdateItem (a renewal) hangs for a minute.
+    const { worker, session, table, client } = await holding(300);
+    withFaults(client, [{ commands: ['UpdateItem'], fault: Fault.DELAY, delayMs: 60_000, times: 1 }]);
+    const started = Date.now();
+
+    // Act
+    const renewal = await worker.coordinator.renewOnce();
+    await worker.coordinator.checkpoint('s-0', at('100'), { session });
+    await worker.coordinator.stop();
+
+    // Assess: the renewal failed (retriable) instead of hanging; the checkpoint behind it went through.
+    expect(renewal.failed).toEqual(['s-0']);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect((await table.getLease('s-0'))?.checkpoint).toEqual(at('100'));
   });
 });

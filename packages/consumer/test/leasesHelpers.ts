@@ -35,10 +35,15 @@ export function makeWorker(
     kinesisClient?: KinesisClient;
     streamName?: string;
     initialPosition?: InitialPosition;
+    requestTimeoutMs?: number;
   } & Partial<Omit<LeaseCoordinatorOptions, 'leaseTable' | 'workerId'>>,
 ): Worker {
-  const { dynamoDbClient, tableName, kinesisClient, streamName, initialPosition, ...rest } = options;
-  const table = new DynamoDBLeaseTable({ dynamoDbClient, tableName });
+  const { dynamoDbClient, tableName, kinesisClient, streamName, initialPosition, requestTimeoutMs, ...rest } = options;
+  const table = new DynamoDBLeaseTable({
+    dynamoDbClient,
+    tableName,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  });
   const shardSyncer =
     kinesisClient !== undefined && streamName !== undefined
       ? new ShardSyncer({

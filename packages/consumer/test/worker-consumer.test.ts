@@ -336,4 +336,40 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     await expect(lateCheckpoint).rejects.toBeInstanceOf(LeaseLostError);
     expect((await table.listLeases())[0]?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
   });
+
+  it('lease-layer events reach on(): shard sync, leases taken, handoffs, and lease-table failures as consumer.error', async () => {
+    // Prepare
+    const stream = `events-${++counter}`;
+    const app = `app-events-${counter}`;
+    await aws.kinesis.createStream(stream, 2);
+    const seen: string[] = [];
+    const listen = (c: KinesisConsumer, w: string) => {
+      c.on('consumer.shard_sync', ({ created }) => seen.push(`${w} sync ${created.length}`));
+      c.on('consumer.leases_taken', ({ shardIds }) => seen.push(`${w} took ${shardIds.length}`));
+      c.on('consumer.lease_handoff', ({ outcome }) => seen.push(`${w} ${outcome}`));
+      c.on('consumer.error', ({ context }) => seen.push(`${w} error ${context}`));
+    };
+    const dynamoDbClient = aws.dynamoDb.createDynamoDbClient({ maxAttempts: 1 });
+    const first = consumer(stream, app, 'e1', [], { dynamoDbClient });
+    listen(first, 'e1');
+    await first.start();
+    const second = consumer(stream, app, 'e2', []);
+    listen(second, 'e2');
+    let e2Gained = 0;
+    second.on('consumer.lease_gained', () => e2Gained++);
+    await second.start();
+    await until(() => seen.includes('e2 took 1'), 20_000, 'e2 taking its share');
+
+    // Act: e1's table scans fail for a while; then e1 stops and hands its lease to e2.
+    const faults = withFaults(dynamoDbClient, [{ commands: ['Scan'], fault: 'throttle', times: 2 }]);
+    await until(() => seen.includes('e1 error take'), 20_000, 'a failed taking cycle reported');
+    faults.remove();
+    await first.stop();
+    await until(() => e2Gained >= 2, 30_000, 'e2 holding the lease e1 gave up (transferred, or released and taken)');
+
+    // Assess
+    expect(seen).toContain('e1 sync 2');
+    expect(seen).toContain('e1 took 2');
+    expect(seen.filter((s) => s === 'e1 transferred' || s === 'e1 released')).toHaveLength(1);
+  });
 });

@@ -131,3 +131,53 @@ describe('workers as OS processes', () => {
     await Promise.all(mine.map((w) => w.exited));
   });
 });
+
+describe('stop() owns the process lifetime while it runs', () => {
+  it('keepProcessAlive: false + await stop() with a peer: the handoff completes and the process exits 0 by itself', async () => {
+    // Prepare: a peer in this process (the successor), and a leaving worker in its own process.
+    const stream = 'procs-leave';
+    const app = 'kk-leave';
+    await aws.kinesis.createStream(stream, 2);
+    const { KinesisConsumer } = await import('@kinesis-kit/consumer');
+    const peer = new KinesisConsumer({
+      streamName: stream,
+      applicationName: app,
+      workerId: 'peer',
+      kinesisClient: aws.kinesis.createKinesisClient(),
+      dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
+      initialPosition: 'TRIM_HORIZON',
+      failoverTimeMs: 3_000,
+      keepProcessAlive: false,
+      eachBatch: () => {},
+    });
+    await peer.start();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [new URL('./fixtures/stopWithoutKeepAlive.mjs', import.meta.url).pathname], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        KINESIS_ENDPOINT: aws.kinesis.endpoint,
+        DYNAMODB_ENDPOINT: aws.dynamoDb.endpoint,
+        STREAM: stream,
+        APP: app,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+
+    // Act
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+
+    // Assess: not 13 (Node's "unsettled top-level await": the loop ran dry mid-handoff), and stop() finished.
+    expect({ code, stderr: stderr.slice(-500) }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('"stopped":true');
+    await peer.stop();
+  }, 60_000);
+});

@@ -1,7 +1,8 @@
 // ShardRunner + PollingFetcher over kinesis-local (fake lease layer): the fault paths a review found broken.
-import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrefetchBudget } from '../src/fetch/PrefetchBudget.js';
 import { HandlerProcessor } from '../src/processor/HandlerProcessor.js';
 import type { RecordProcessor } from '../src/processor/RecordProcessor.js';
 import { FakeLeases } from './fixtures/fakeLeases.js';
@@ -194,5 +195,61 @@ describe('ShardRunner fault paths over kinesis-local', () => {
     expect(seen.map((s) => s.n)).toEqual(Array.from({ length: seen.length }, (_, i) => i));
     expect(leases.leases.get(shardId)!.checkpoint).toEqual({ sequenceNumber: seen.at(-1)!.seq, subSequenceNumber: 0 });
     expect(leases.released).toEqual([shardId]);
+  });
+
+  it('maxPrefetchedBytes: a shard holding a batch reads no further ahead while the worker is at the bound; every shard progresses', async () => {
+    // Prepare: 4 shards, 40 records of 200 bytes each, read 10 (2 KB) at a time by slow processors; a 1-byte
+    // budget: no shard may read ahead while it holds a batch (unbounded, each would hold two).
+    const { name, shardIds } = await stream(4);
+    const data = Buffer.alloc(200, 120);
+    await kinesis.kinesisClient.send(
+      new PutRecordsCommand({
+        StreamName: name,
+        Records: Array.from({ length: 160 }, (_, j) => ({ PartitionKey: `k-${j}`, Data: data })),
+      }),
+    );
+    const client = kinesis.createKinesisClient();
+    let fetched = 0;
+    let processed = 0;
+    let peak = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const records = (result.output as { Records?: { Data?: Uint8Array }[] } | undefined)?.Records ?? [];
+        for (const r of records) fetched += r.Data?.byteLength ?? 0;
+        peak = Math.max(peak, fetched - processed);
+        return result;
+      },
+      { step: 'initialize', name: 'heldBytes' },
+    );
+    const budget = new PrefetchBudget(1);
+    const leases = new FakeLeases();
+    const h = harness({
+      kinesisClient: client,
+      streamName: name,
+      leases,
+      maxRecords: 10,
+      prefetchBudget: budget,
+      processorFactory: () => ({
+        processRecords: async ({ records }) => {
+          await new Promise((r) => setTimeout(r, 400)); // slower than the 200 ms read pace: reads would pile up
+          processed += records.length * 200;
+        },
+      }),
+    });
+    const runs = shardIds.map((shardId) => {
+      leases.add({ shardId, checkpoint: TRIM });
+      const runner = h.createRunner(leases.leases.get(shardId)!);
+      return { runner, done: runner.run() };
+    });
+
+    // Act
+    await until(() => processed >= 160 * 200, 60_000, 'all 160 records');
+    for (const { runner } of runs) runner.requestShutdown();
+    await Promise.all(runs.map((r) => r.done));
+
+    // Assess: never more than one batch per shard held (4 × 2 KB), and nothing left counted.
+    expect(peak).toBeLessThanOrEqual(4 * 10 * 200);
+    expect(budget.usedBytes).toBe(0);
   });
 });

@@ -7,11 +7,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
-import { FetcherClosedError } from '../errors.js';
+import { FetcherClosedError, StartingPositionError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
 import { isSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
 import { BatchHandoff } from './BatchHandoff.js';
+import { PrefetchAccount, type PrefetchBudget, recordBytes } from './PrefetchBudget.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from './RecordsFetcher.js';
+import { isFutureTimestamp, ResumePoint } from './ResumePoint.js';
 import { toConsumerRecords } from './toConsumerRecords.js';
 
 /** Settings of one polling fetcher (resolved from the consumer's options). */
@@ -27,6 +29,8 @@ export interface PollingFetcherOptions {
   minGetRecordsIntervalMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The worker-wide bound on fetched, unprocessed record bytes (none: unbounded). */
+  prefetchBudget?: PrefetchBudget | undefined;
   logger: Logger;
   clock: Clock;
   events: TypedEmitter<ConsumerEvents>;
@@ -35,8 +39,10 @@ export interface PollingFetcherOptions {
 /**
  * Polls one shard with GetShardIterator/GetRecords, one batch ahead of the processor (a prefetch of exactly one
  * batch). Paces itself to at most one call per `minGetRecordsIntervalMs`; idles only when caught up. Retries every
- * failure with backoff (throttling included) and replaces an expired iterator with a fresh one from the last
- * record it fetched, so nothing is skipped and nothing is read twice.
+ * failure with backoff (throttling included) **keeping its iterator**: only an expired or invalid iterator is
+ * replaced, by a fresh one from where reading must resume (`ResumePoint`: after the last record fetched, else the
+ * lease's position — a LATEST start resumes at its time anchor, never at a newer tip), so nothing is skipped and
+ * nothing is read twice.
  */
 export class PollingFetcher implements RecordsFetcher {
   readonly #start: FetcherStart;
@@ -45,14 +51,13 @@ export class PollingFetcher implements RecordsFetcher {
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   #iterator: string | undefined;
-  /** Sequence number of the last Kinesis record fetched (not necessarily processed): where a fresh iterator starts. */
-  #lastFetchedSequence: string | undefined;
+  /** Where a fresh iterator starts. */
+  readonly #resume: ResumePoint;
+  readonly #prefetch: PrefetchAccount;
   /** Until a record past it is seen, user records at or before this checkpoint are dropped (AT_SEQUENCE_NUMBER). */
   #skipUpTo: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   #lastCallStartedAt = Number.NEGATIVE_INFINITY;
   #lastWasIdle = false;
-  /** The one prefetched batch (or failure), waiting for `next()`. */
-  /** Resolved when the buffered batch is taken, so the loop may fetch the next. */
 
   constructor(start: FetcherStart, options: PollingFetcherOptions) {
     this.#start = start;
@@ -60,15 +65,22 @@ export class PollingFetcher implements RecordsFetcher {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'PollingFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
+    this.#resume = new ResumePoint(start);
+    this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     void this.#loop();
   }
 
   next(): Promise<FetchResult> {
-    return this.#handoff.next();
+    this.#prefetch.nextRequested();
+    return this.#handoff.next().then((result) => {
+      this.#prefetch.taken();
+      return result;
+    });
   }
 
   close(): void {
     if (!this.#handoff.close()) return;
+    this.#prefetch.close();
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
   }
 
@@ -77,6 +89,7 @@ export class PollingFetcher implements RecordsFetcher {
     while (!this.#handoff.closed) {
       try {
         if (this.#iterator === undefined) this.#iterator = await this.#getIterator();
+        await this.#prefetch.beforeRead(this.#abort.signal);
         await this.#pace();
         if (this.#handoff.closed) return;
         const command = new GetRecordsCommand({
@@ -90,8 +103,10 @@ export class PollingFetcher implements RecordsFetcher {
         // gap between call starts below the paced one.
         this.#lastCallStartedAt = this.#options.clock.now();
         const output = await kinesisClient.send(command, sendOptions);
+        if (this.#handoff.closed) return;
         attempt = 0;
         const result = this.#toResult(output);
+        this.#prefetch.fetched(recordBytes(output.Records ?? []));
         this.#iterator = output.NextShardIterator ?? undefined;
         this.#lastWasIdle = result.records.length === 0 && !(result.millisBehindLatest ?? 0);
         if (result.shardEnded) this.#handoff.markEnded();
@@ -110,9 +125,21 @@ export class PollingFetcher implements RecordsFetcher {
           this.#iterator = undefined;
           continue;
         }
+        if (error instanceof StartingPositionError) {
+          // Not retriable: the runner gives the lease back.
+          void this.#handoff.deliver({ error });
+          return;
+        }
+        // Throttling, 5xx, a dropped connection: the iterator is still good (it is valid for 5 minutes, and an
+        // expired one says so above). Replacing it here could only move the read position — for a LATEST start
+        // that has seen no record yet, past every record written meanwhile.
+        if (this.#iterator !== undefined && isInvalidIterator(error)) this.#iterator = undefined;
+        if (this.#iterator === undefined && isFutureTimestamp(error) && this.#resume.dropAnchor())
+          this.#logger.warn(
+            { err: error },
+            'the service refused the LATEST time anchor as in its future (is this clock ahead?); reading from the tip',
+          );
         attempt++;
-        // Repeated failures with the same iterator: start over from the last fetched position.
-        if (attempt >= 3) this.#iterator = undefined;
         const retryInMs = backoffDelay(attempt, {
           baseDelayMs: this.#options.retryBaseDelayMs,
           maxDelayMs: this.#options.retryMaxDelayMs,
@@ -149,30 +176,16 @@ export class PollingFetcher implements RecordsFetcher {
   }
 
   async #getIterator(): Promise<string> {
+    // AT_SEQUENCE_NUMBER for a checkpoint: (seq, n) may sit inside an aggregated record whose later user records
+    // are still due (and KCL checkpoints write sub-sequence 0 for plain records too); #skipUpTo drops the records
+    // at or before it.
     const input: GetShardIteratorCommandInput = {
       ShardId: this.#start.shardId,
-      ShardIteratorType: 'TRIM_HORIZON',
+      ...this.#resume.next(),
       ...(this.#options.streamArn === undefined
         ? { StreamName: this.#options.streamName }
         : { StreamARN: this.#options.streamArn }),
     };
-    const { sequenceNumber } = this.#start.position;
-    if (this.#lastFetchedSequence !== undefined) {
-      // Whole Kinesis records are fetched, so everything up to this one has been obtained.
-      input.ShardIteratorType = 'AFTER_SEQUENCE_NUMBER';
-      input.StartingSequenceNumber = this.#lastFetchedSequence;
-    } else if (isSequenceNumber(sequenceNumber)) {
-      // AT, not AFTER: a checkpoint (seq, n) may sit inside an aggregated record whose later user records are
-      // still due; KCL checkpoints write sub-sequence 0 for plain records too, so (seq, 0) is ambiguous. The
-      // records at or before the checkpoint are dropped by #skipUpTo.
-      input.ShardIteratorType = 'AT_SEQUENCE_NUMBER';
-      input.StartingSequenceNumber = sequenceNumber;
-    } else if (sequenceNumber === 'LATEST') {
-      input.ShardIteratorType = 'LATEST';
-    } else if (sequenceNumber === 'AT_TIMESTAMP') {
-      input.ShardIteratorType = 'AT_TIMESTAMP';
-      input.Timestamp = this.#start.timestamp;
-    }
     const output = await this.#options.kinesisClient.send(new GetShardIteratorCommand(input), {
       abortSignal: this.#abort.signal,
     });
@@ -184,7 +197,8 @@ export class PollingFetcher implements RecordsFetcher {
   #toResult(output: GetRecordsCommandOutput): FetchResult {
     const sdkRecords = output.Records ?? [];
     const last = sdkRecords[sdkRecords.length - 1];
-    if (last?.SequenceNumber !== undefined) this.#lastFetchedSequence = last.SequenceNumber;
+    // Whole Kinesis records are fetched, so everything up to this one has been obtained.
+    if (last?.SequenceNumber !== undefined) this.#resume.fetched(last.SequenceNumber);
     const { records, discardedByHashKeyRange, formatErrors } = toConsumerRecords(
       sdkRecords,
       this.#start.hashKeyRange,
@@ -207,4 +221,12 @@ export class PollingFetcher implements RecordsFetcher {
       discardedByHashKeyRange,
     };
   }
+}
+
+/** The service says the iterator itself is no good (not throttling, not a network failure). */
+function isInvalidIterator(error: unknown): boolean {
+  return (
+    errorName(error) === 'InvalidArgumentException' &&
+    /iterator/i.test(error instanceof Error ? error.message : String(error))
+  );
 }

@@ -39,7 +39,14 @@ export interface FetcherStart {
    * `TRIM_HORIZON`, `LATEST`, `AT_TIMESTAMP` (with `timestamp`).
    */
   position: { sequenceNumber: string; subSequenceNumber: number };
+  /** The worker's configured `initialPosition` timestamp (for AT_TIMESTAMP leases that carry none). */
   timestamp?: Date | undefined;
+  /**
+   * The lease's own start time (kinesis-kit attribute `kkStartTimestamp`): where an AT_TIMESTAMP lease starts, and
+   * where a LATEST lease is anchored (the tip when its lease was created), so a LATEST start is never re-read from a
+   * newer tip.
+   */
+  startTimestamp?: Date | undefined;
   /** The lease's hash key range: user records outside it are dropped (KCL behaviour after resharding). */
   hashKeyRange?: { startingHashKey: bigint; endingHashKey: bigint } | undefined;
 }

@@ -19,6 +19,7 @@ import {
   resolveDynamoDBLeaseTableOptions,
 } from './leaseTableOptions.js';
 import { prepareLeaseTable } from './prepareLeaseTable.js';
+import { withRequestTimeout } from './requestTimeout.js';
 
 const A = LeaseAttribute;
 // Placeholders for every attribute name we write, so reserved words never matter.
@@ -71,8 +72,8 @@ export class DynamoDBLeaseTable implements LeaseTable {
     const leases: Lease[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.#call('scan', () =>
-        this.#client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey })),
+      const page = await this.#call('scan', (abortSignal) =>
+        this.#client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }), { abortSignal }),
       );
       for (const item of page.Items ?? []) {
         const lease = fromLeaseItem(item);
@@ -84,14 +85,16 @@ export class DynamoDBLeaseTable implements LeaseTable {
   }
 
   async getLease(leaseKey: string): Promise<Lease | undefined> {
-    const out = await this.#call('get', () =>
-      this.#client.send(new GetItemCommand({ TableName: this.tableName, Key: key(leaseKey), ConsistentRead: true })),
+    const out = await this.#call('get', (abortSignal) =>
+      this.#client.send(new GetItemCommand({ TableName: this.tableName, Key: key(leaseKey), ConsistentRead: true }), {
+        abortSignal,
+      }),
     );
     return out.Item === undefined ? undefined : fromLeaseItem(out.Item);
   }
 
   async createLeaseIfNotExists(lease: Lease): Promise<boolean> {
-    return this.#conditional('create', () =>
+    return this.#conditional('create', (abortSignal) =>
       this.#client.send(
         new PutItemCommand({
           TableName: this.tableName,
@@ -99,6 +102,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
           ConditionExpression: 'attribute_not_exists(#key)',
           ExpressionAttributeNames: { '#key': A.LEASE_KEY },
         }),
+        { abortSignal },
       ),
     );
   }
@@ -116,7 +120,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
     const ownerChanges = observed.leaseOwner !== undefined && observed.leaseOwner !== owner;
     const condition = 'attribute_exists(#key) AND #counter = :counter';
     let result: Lease | undefined;
-    const ok = await this.#conditional('take', async () => {
+    const ok = await this.#conditional('take', async (abortSignal) => {
       const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -139,6 +143,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
           },
           ReturnValues: 'ALL_NEW',
         }),
+        { abortSignal },
       );
       result = out.Attributes === undefined ? undefined : fromLeaseItem(out.Attributes);
     });
@@ -252,7 +257,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
   }
 
   deleteLease(leaseKey: string, leaseCounter?: number): Promise<boolean> {
-    return this.#conditional('delete', () =>
+    return this.#conditional('delete', (abortSignal) =>
       this.#client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
@@ -265,6 +270,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
                 ExpressionAttributeValues: { ':counter': n(leaseCounter) },
               }),
         }),
+        { abortSignal },
       ),
     );
   }
@@ -274,7 +280,7 @@ export class DynamoDBLeaseTable implements LeaseTable {
     leaseKey: string,
     spec: { update: string; condition: string; names: readonly NameKey[]; values: Record<string, AttributeValue> },
   ): Promise<boolean> {
-    return this.#conditional(operation, () =>
+    return this.#conditional(operation, (abortSignal) =>
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -284,11 +290,12 @@ export class DynamoDBLeaseTable implements LeaseTable {
           ExpressionAttributeNames: pick(spec.names),
           ExpressionAttributeValues: spec.values,
         }),
+        { abortSignal },
       ),
     );
   }
 
-  async #conditional(operation: string, send: () => Promise<unknown>): Promise<boolean> {
+  async #conditional(operation: string, send: (abortSignal: AbortSignal) => Promise<unknown>): Promise<boolean> {
     try {
       await this.#call(operation, send, true);
       return true;
@@ -298,9 +305,17 @@ export class DynamoDBLeaseTable implements LeaseTable {
     }
   }
 
-  async #call<T>(operation: string, send: () => Promise<T>, passConditionFailures = false): Promise<T> {
+  /**
+   * One request, aborted after `requestTimeoutMs` (a hung connection must not block a lease's write chain or
+   * `stop()`; the abort is retriable, and the write may still have landed — the renewer recognises that).
+   */
+  async #call<T>(
+    operation: string,
+    send: (abortSignal: AbortSignal) => Promise<T>,
+    passConditionFailures = false,
+  ): Promise<T> {
     try {
-      return await send();
+      return await withRequestTimeout(this.#options.clock, this.#options.requestTimeoutMs, operation, send);
     } catch (error) {
       if (passConditionFailures && isAwsError(error, 'ConditionalCheckFailedException')) throw error;
       throw new LeaseTableError(this.tableName, operation, { cause: error, retriable: isRetriableAwsError(error) });

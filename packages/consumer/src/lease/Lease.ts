@@ -34,6 +34,17 @@ export interface Lease {
   readonly throughputKBps?: number;
   /** A graceful handoff in progress (kinesis-kit attributes `kkHandoff*`; the KCL ignores them). */
   readonly handoff?: LeaseHandoff;
+  /**
+   * Epoch ms (kinesis-kit attribute `kkStartTimestamp`): where an `AT_TIMESTAMP` lease starts; for a `LATEST` lease,
+   * the moment it was created, at which reading is anchored until the first checkpoint (so a `LATEST` start is never
+   * re-read from a newer tip, whoever holds the lease). The KCL ignores it.
+   */
+  readonly startTimestamp?: number;
+  /**
+   * The stream the lease belongs to, as `account:streamName:creationEpoch` (kinesis-kit attribute `kkStream`; the
+   * KCL's stream identifier format). A worker refuses a table whose leases name another stream.
+   */
+  readonly stream?: string;
 }
 
 /**
@@ -55,7 +66,12 @@ export interface LeaseHandoff {
 export function newLease(
   leaseKey: string,
   checkpoint: ExtendedSequenceNumber,
-  fields: { parentShardIds?: readonly string[]; hashKeyRange?: LeaseHashKeyRange } = {},
+  fields: {
+    parentShardIds?: readonly string[];
+    hashKeyRange?: LeaseHashKeyRange;
+    startTimestamp?: number | undefined;
+    stream?: string | undefined;
+  } = {},
 ): Lease {
   return {
     leaseKey,
@@ -66,5 +82,7 @@ export function newLease(
     parentShardIds: fields.parentShardIds ?? [],
     childShardIds: [],
     ...(fields.hashKeyRange === undefined ? {} : { hashKeyRange: fields.hashKeyRange }),
+    ...(fields.startTimestamp === undefined ? {} : { startTimestamp: fields.startTimestamp }),
+    ...(fields.stream === undefined ? {} : { stream: fields.stream }),
   };
 }

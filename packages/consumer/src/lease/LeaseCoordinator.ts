@@ -1,5 +1,5 @@
 import { type Clock, type Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { ConsumerError, LeaseLostError } from '../errors.js';
+import { ConsumerError, LeaseLostError, StreamMismatchError } from '../errors.js';
 import {
   compareExtendedSequenceNumbers,
   type ExtendedSequenceNumber,
@@ -128,6 +128,7 @@ export class LeaseCoordinator {
     this.#doNotTake.clear();
     try {
       await this.#o.leaseTable.initialize();
+      await this.#checkStream();
       // One shard sync per start (new shards, children a crashed fleet never created); afterwards only the
       // lowest live worker id syncs periodically.
       const first = await this.takeOnce();
@@ -141,6 +142,15 @@ export class LeaseCoordinator {
       throw error;
     }
     this.#loops.start();
+  }
+
+  /** Refuses a table whose leases belong to another stream (or to an earlier stream of the same name). */
+  async #checkStream(): Promise<void> {
+    const stream = await this.#o.shardSyncer?.streamIdentity();
+    if (stream === undefined) return;
+    const foreign = (await this.#o.leaseTable.listLeases()).find((l) => l.stream !== undefined && l.stream !== stream);
+    if (foreign?.stream !== undefined)
+      throw new StreamMismatchError(this.#o.leaseTable.tableName, stream, foreign.stream);
   }
 
   /** Stops the loops and waits for running steps. Held leases are not released (see `releaseLease`). */

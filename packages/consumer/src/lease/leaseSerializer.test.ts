@@ -55,4 +55,18 @@ describe('lease serializer (KCL item format)', () => {
     expect(lease?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
     expect(hasLeaseAttributes({ leaseKey: { S: 's' }, foo: { S: 'bar' } })).toBe(false);
   });
+
+  it('round-trips the kinesis-kit start time and stream, and ignores a malformed hash key range', () => {
+    const lease = fromLeaseItem({
+      ...kclItem,
+      kkStartTimestamp: { N: '1700000000000' },
+      kkStream: { S: '123456789012:orders:1700000000' },
+    });
+    expect(lease?.startTimestamp).toBe(1_700_000_000_000);
+    expect(lease?.stream).toBe('123456789012:orders:1700000000');
+    const item = toLeaseItem(lease!);
+    expect(item.kkStartTimestamp).toEqual({ N: '1700000000000' });
+    expect(item.kkStream).toEqual({ S: '123456789012:orders:1700000000' });
+    expect(fromLeaseItem({ ...kclItem, startingHashKey: { S: 'zero' } })?.hashKeyRange).toBeUndefined();
+  });
 });

@@ -28,6 +28,10 @@ export const LeaseAttribute = {
   HANDOFF_ID: 'kkHandoffId', // S: unique per request
   HANDOFF_ACK: 'kkHandoffAck', // S: the request id, once the successor acknowledged
   HANDOFF_REQUESTED_AT: 'kkHandoffRequestedAt', // N: requester's epoch ms (informational)
+  // Where an AT_TIMESTAMP lease starts, or the time a LATEST lease is anchored at (epoch ms; see Lease.startTimestamp).
+  START_TIMESTAMP: 'kkStartTimestamp', // N
+  // The stream the lease belongs to, as the KCL writes a stream identifier: `account:streamName:creationEpoch`.
+  STREAM: 'kkStream', // S
 } as const;
 
 /** `entityType` of lease items; other entity types (KCL 3.5 metadata) share the table and are skipped. */
@@ -73,6 +77,8 @@ export function toLeaseItem(lease: Lease): LeaseItem {
   }
   if (lease.checkpointOwner !== undefined) item[LeaseAttribute.CHECKPOINT_OWNER] = { S: lease.checkpointOwner };
   if (lease.throughputKBps !== undefined) item[LeaseAttribute.THROUGHPUT_KBPS] = num(lease.throughputKBps);
+  if (lease.startTimestamp !== undefined) item[LeaseAttribute.START_TIMESTAMP] = num(lease.startTimestamp);
+  if (lease.stream !== undefined) item[LeaseAttribute.STREAM] = { S: lease.stream };
   return item;
 }
 
@@ -91,11 +97,14 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
   const pending = item[LeaseAttribute.PENDING_CHECKPOINT]?.S;
   const start = item[LeaseAttribute.STARTING_HASH_KEY]?.S;
   const end = item[LeaseAttribute.ENDING_HASH_KEY]?.S;
+  // Digits only: a hand-edited item must not break the worker that reads it (the range is then ignored).
   const hashKeyRange: LeaseHashKeyRange | undefined =
-    start && end ? { startingHashKey: start, endingHashKey: end } : undefined;
+    start && end && DIGITS.test(start) && DIGITS.test(end) ? { startingHashKey: start, endingHashKey: end } : undefined;
   const checkpointOwner = item[LeaseAttribute.CHECKPOINT_OWNER]?.S;
   const throughput = item[LeaseAttribute.THROUGHPUT_KBPS]?.N;
   const handoff = readHandoff(item);
+  const startTimestamp = item[LeaseAttribute.START_TIMESTAMP]?.N;
+  const stream = item[LeaseAttribute.STREAM]?.S;
   return {
     leaseKey,
     leaseOwner: item[LeaseAttribute.LEASE_OWNER]?.S,
@@ -116,6 +125,10 @@ export function fromLeaseItem(item: LeaseItem): Lease | undefined {
     ...(checkpointOwner === undefined ? {} : { checkpointOwner }),
     ...(throughput === undefined ? {} : { throughputKBps: Number(throughput) }),
     ...(handoff === undefined ? {} : { handoff }),
+    ...(startTimestamp === undefined || !Number.isFinite(Number(startTimestamp))
+      ? {}
+      : { startTimestamp: Number(startTimestamp) }),
+    ...(stream === undefined ? {} : { stream }),
   };
 }
 
@@ -131,6 +144,8 @@ function readHandoff(item: LeaseItem): LeaseHandoff | undefined {
     ...(requestedAt === undefined ? {} : { requestedAt: Number(requestedAt) }),
   };
 }
+
+const DIGITS = /^\d+$/;
 
 function num(value: number): AttributeValue {
   return { N: String(value) };

@@ -1,5 +1,5 @@
 import type { DynamoDBClient, Tag } from '@aws-sdk/client-dynamodb';
-import { InvalidOptionError, type Logger, silentLogger } from '@kinesis-kit/commons';
+import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
 
 /** How the lease table is billed when kinesis-kit creates it. */
 export const LeaseTableBillingMode = {
@@ -26,8 +26,15 @@ export interface DynamoDBLeaseTableOptions {
   tags?: readonly Tag[];
   /** How long to wait for a created (or CREATING) table to become ACTIVE. @default 120_000 */
   tableActiveTimeoutMs?: number;
+  /**
+   * Each request is aborted (and fails retriably) after this long: a hung connection must not hold a lease's
+   * writes — or `stop()` — beyond the lease's own expiry. @default 5000
+   */
+  requestTimeoutMs?: number;
   /** @default silentLogger() */
   logger?: Logger;
+  /** @default systemClock */
+  clock?: Clock;
 }
 
 export type ResolvedDynamoDBLeaseTableOptions = Readonly<
@@ -42,6 +49,7 @@ export const DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS = Object.freeze({
   deletionProtection: false,
   tags: Object.freeze([]) as readonly Tag[],
   tableActiveTimeoutMs: 120_000,
+  requestTimeoutMs: 5_000,
 });
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
@@ -49,7 +57,7 @@ const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 export function resolveDynamoDBLeaseTableOptions(
   options: DynamoDBLeaseTableOptions,
 ): ResolvedDynamoDBLeaseTableOptions {
-  const resolved = { ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, logger: silentLogger(), ...options };
+  const resolved = { ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, logger: silentLogger(), clock: systemClock, ...options };
   if (typeof resolved.dynamoDbClient?.send !== 'function') {
     throw new InvalidOptionError('dynamoDbClient', 'a DynamoDBClient', resolved.dynamoDbClient);
   }
@@ -59,7 +67,7 @@ export function resolveDynamoDBLeaseTableOptions(
   if (!Object.values(LeaseTableBillingMode).includes(resolved.billingMode)) {
     throw new InvalidOptionError('billingMode', "'PAY_PER_REQUEST' or 'PROVISIONED'", resolved.billingMode);
   }
-  for (const key of ['readCapacityUnits', 'writeCapacityUnits', 'tableActiveTimeoutMs'] as const) {
+  for (const key of ['readCapacityUnits', 'writeCapacityUnits', 'tableActiveTimeoutMs', 'requestTimeoutMs'] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(key, 'a positive integer', value);
   }

@@ -9,6 +9,7 @@ import { isAwsError, isRetriableAwsError, type Logger, sleep } from '@kinesis-ki
 import { LeaseTableError, LeaseTableMismatchError } from '../errors.js';
 import { hasLeaseAttributes, isLeaseItem, LeaseAttribute } from './leaseSerializer.js';
 import type { ResolvedDynamoDBLeaseTableOptions } from './leaseTableOptions.js';
+import { withRequestTimeout } from './requestTimeout.js';
 
 const A = LeaseAttribute;
 
@@ -32,7 +33,9 @@ export async function prepareLeaseTable(options: ResolvedDynamoDBLeaseTableOptio
 
 async function describe(o: ResolvedDynamoDBLeaseTableOptions): Promise<TableDescription | undefined> {
   try {
-    const out = await o.dynamoDbClient.send(new DescribeTableCommand({ TableName: o.tableName }));
+    const out = await send(o, 'describe', (abortSignal) =>
+      o.dynamoDbClient.send(new DescribeTableCommand({ TableName: o.tableName }), { abortSignal }),
+    );
     return out.Table;
   } catch (error) {
     if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
@@ -42,23 +45,26 @@ async function describe(o: ResolvedDynamoDBLeaseTableOptions): Promise<TableDesc
 
 async function create(o: ResolvedDynamoDBLeaseTableOptions, logger: Logger): Promise<TableDescription> {
   try {
-    const out = await o.dynamoDbClient.send(
-      new CreateTableCommand({
-        TableName: o.tableName,
-        KeySchema: [{ AttributeName: A.LEASE_KEY, KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: A.LEASE_KEY, AttributeType: 'S' }],
-        BillingMode: o.billingMode,
-        ...(o.billingMode === 'PROVISIONED'
-          ? {
-              ProvisionedThroughput: {
-                ReadCapacityUnits: o.readCapacityUnits,
-                WriteCapacityUnits: o.writeCapacityUnits,
-              },
-            }
-          : {}),
-        ...(o.deletionProtection ? { DeletionProtectionEnabled: true } : {}),
-        ...(o.tags.length > 0 ? { Tags: [...o.tags] } : {}),
-      }),
+    const out = await send(o, 'create table', (abortSignal) =>
+      o.dynamoDbClient.send(
+        new CreateTableCommand({
+          TableName: o.tableName,
+          KeySchema: [{ AttributeName: A.LEASE_KEY, KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: A.LEASE_KEY, AttributeType: 'S' }],
+          BillingMode: o.billingMode,
+          ...(o.billingMode === 'PROVISIONED'
+            ? {
+                ProvisionedThroughput: {
+                  ReadCapacityUnits: o.readCapacityUnits,
+                  WriteCapacityUnits: o.writeCapacityUnits,
+                },
+              }
+            : {}),
+          ...(o.deletionProtection ? { DeletionProtectionEnabled: true } : {}),
+          ...(o.tags.length > 0 ? { Tags: [...o.tags] } : {}),
+        }),
+        { abortSignal },
+      ),
     );
     logger.info({ billingMode: o.billingMode }, 'created lease table');
     if (out.TableDescription === undefined) throw new Error('CreateTable returned no TableDescription');
@@ -77,16 +83,16 @@ async function create(o: ResolvedDynamoDBLeaseTableOptions, logger: Logger): Pro
 }
 
 async function waitActive(o: ResolvedDynamoDBLeaseTableOptions): Promise<void> {
-  const deadline = Date.now() + o.tableActiveTimeoutMs;
+  const deadline = o.clock.now() + o.tableActiveTimeoutMs;
   for (let attempt = 0; ; attempt++) {
     const table = await describe(o);
     if (table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) {
+    if (o.clock.now() > deadline) {
       throw new LeaseTableError(o.tableName, `wait for ACTIVE (still ${table?.TableStatus ?? 'missing'})`, {
         retriable: true,
       });
     }
-    await sleep(Math.min(1_000, 50 * 2 ** attempt));
+    await sleep(Math.min(1_000, 50 * 2 ** attempt), undefined, o.clock);
   }
 }
 
@@ -107,7 +113,9 @@ function checkKeySchema(tableName: string, table: TableDescription): void {
 async function checkItems(o: ResolvedDynamoDBLeaseTableOptions): Promise<void> {
   let page: ScanCommandOutput;
   try {
-    page = await o.dynamoDbClient.send(new ScanCommand({ TableName: o.tableName, Limit: 25 }));
+    page = await send(o, 'scan', (abortSignal) =>
+      o.dynamoDbClient.send(new ScanCommand({ TableName: o.tableName, Limit: 25 }), { abortSignal }),
+    );
   } catch (error) {
     throw new LeaseTableError(o.tableName, 'scan', { cause: error, retriable: isRetriableAwsError(error) });
   }
@@ -120,4 +128,13 @@ async function checkItems(o: ResolvedDynamoDBLeaseTableOptions): Promise<void> {
       );
     }
   }
+}
+
+/** A control-plane request with the table's request timeout. */
+function send<T>(
+  o: ResolvedDynamoDBLeaseTableOptions,
+  operation: string,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+) {
+  return withRequestTimeout(o.clock, o.requestTimeoutMs, operation, call);
 }

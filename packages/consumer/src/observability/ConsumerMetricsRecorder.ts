@@ -37,7 +37,6 @@ export interface TakingCycle {
 /** The lease layer's reports the recorder reads: the consumer's `LeaseCoordinator`. */
 export interface TakingCycleSource {
   on(event: 'taking_cycle', listener: (cycle: TakingCycle) => void): () => void;
-  on(event: 'error', listener: (failure: { readonly context: string }) => void): () => void;
 }
 
 /**
@@ -97,9 +96,6 @@ export class ConsumerMetricsRecorder {
       source.on('taking_cycle', (cycle) => {
         this.#lastCycle = cycle;
       }),
-      // Renewal, taking and shard-sync failures are not (yet) consumer.error events: counted here. If they are
-      // forwarded to consumer.error one day, drop this subscription or they count twice.
-      source.on('error', () => this.#worker.workerErrors.add(1)),
     );
   }
 

@@ -25,4 +25,6 @@ export interface RunnerLease {
   checkpoint: Position;
   parentShardIds: readonly string[];
   hashKeyRange?: { startingHashKey: bigint; endingHashKey: bigint } | undefined;
+  /** The lease's own start time (AT_TIMESTAMP), or a LATEST lease's anchor. */
+  startTimestamp?: Date | undefined;
 }

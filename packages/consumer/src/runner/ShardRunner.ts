@@ -246,6 +246,7 @@ export class ShardRunner {
       shardId: this.#shardId,
       position: lease.checkpoint,
       timestamp: this.#o.initialTimestamp,
+      startTimestamp: lease.startTimestamp,
       hashKeyRange: lease.hashKeyRange,
     });
     this.#fetcher = fetcher;

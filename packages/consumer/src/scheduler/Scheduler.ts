@@ -1,5 +1,6 @@
 import type { Clock, Logger, TimerHandle, TypedEmitter } from '@kinesis-kit/commons';
 import type { ConsumerEvents } from '../events.js';
+import type { LeaseLostReason } from '../lease/LeaseRenewer.js';
 import type { ConsumerMetrics } from '../metrics/ConsumerMetrics.js';
 import type { RunnerLease, RunnerLeases } from '../runner/RunnerLeases.js';
 import type { ShardRunner } from '../runner/ShardRunner.js';
@@ -12,7 +13,7 @@ export interface SchedulerLeases extends RunnerLeases {
   /** Whether the lease is held (in `session`, when given). */
   isHeld(shardId: string, session?: number): boolean;
   /** Called the moment a lease is lost (failed renewal, stolen); returns an unsubscribe function. */
-  onLeaseLost(listener: (shardId: string) => void): () => void;
+  onLeaseLost(listener: (shardId: string, reason: LeaseLostReason) => void): () => void;
   /** Called when a lease is gained; returns an unsubscribe function. */
   onLeaseGained(listener: (shardId: string) => void): () => void;
 }
@@ -56,9 +57,9 @@ export class Scheduler {
 
   start(): void {
     this.#unsubscribe.push(
-      this.#o.leases.onLeaseLost((shardId) => {
+      this.#o.leases.onLeaseLost((shardId, reason) => {
         const entry = this.#runners.get(shardId);
-        this.#o.events.emit('consumer.lease_lost', { shardId });
+        this.#o.events.emit('consumer.lease_lost', { shardId, reason });
         entry?.runner.leaseLost();
       }),
       this.#o.leases.onLeaseGained(() => this.tick()),

@@ -1,6 +1,7 @@
 import type { ChildShardInfo } from '../fetch/RecordsFetcher.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseCoordinator } from '../lease/LeaseCoordinator.js';
+import type { LeaseLostReason } from '../lease/LeaseRenewer.js';
 import type { Position } from '../processor/RecordProcessor.js';
 import type { RunnerLease } from '../runner/RunnerLeases.js';
 import { isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
@@ -54,8 +55,8 @@ export class WorkerLeaseLayer implements SchedulerLeases {
     await Promise.allSettled(ids.map((id) => this.#coordinator.releaseLease(id)));
   }
 
-  onLeaseLost(listener: (shardId: string) => void): () => void {
-    return this.#coordinator.on('lease_lost', (lease) => listener(lease.leaseKey));
+  onLeaseLost(listener: (shardId: string, reason: LeaseLostReason) => void): () => void {
+    return this.#coordinator.on('lease_lost', (lease) => listener(lease.leaseKey, lease.reason));
   }
 
   onLeaseGained(listener: (shardId: string) => void): () => void {
@@ -70,6 +71,7 @@ function toRunnerLease(lease: Lease, session: number): RunnerLease {
     checkpoint: lease.checkpoint,
     parentShardIds: lease.parentShardIds,
     hashKeyRange: parseHashKeyRange(lease),
+    startTimestamp: lease.startTimestamp === undefined ? undefined : new Date(lease.startTimestamp),
   };
 }
 

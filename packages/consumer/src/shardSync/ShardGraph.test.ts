@@ -76,4 +76,17 @@ describe('planLeases', () => {
     // The child still gets its lease (its parent had one): nothing is lost, and it no longer waits on the parent.
     expect(planned(plan)).toEqual([['child', 'TRIM_HORIZON']]);
   });
+
+  it('LATEST and AT_TIMESTAMP roots carry the start time; every new lease records the stream', () => {
+    const fields = { startTimestamp: 1_700_000_000_000, stream: '123456789012:orders:1700000000' };
+    const latest = planLeases(stream, new Map(), 'LATEST', fields).create;
+    expect(latest.map((l) => [l.leaseKey, l.startTimestamp, l.stream])).toEqual([
+      ['s3', fields.startTimestamp, fields.stream],
+      ['s4', fields.startTimestamp, fields.stream],
+    ]);
+    const trim = planLeases(stream, new Map(), 'TRIM_HORIZON', fields).create;
+    expect(trim.every((l) => l.startTimestamp === undefined && l.stream === fields.stream)).toBe(true);
+    const timed = planLeases(stream, new Map(), 'AT_TIMESTAMP', fields).create;
+    expect(timed.every((l) => l.startTimestamp === fields.startTimestamp)).toBe(true);
+  });
 });

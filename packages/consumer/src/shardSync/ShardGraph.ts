@@ -17,6 +17,14 @@ export const InitialPosition = {
 } as const;
 export type InitialPosition = (typeof InitialPosition)[keyof typeof InitialPosition];
 
+/** What new leases carry besides their position. */
+export interface PlanFields {
+  /** Epoch ms: a LATEST root's anchor (the sync's time), or an AT_TIMESTAMP root's configured timestamp. */
+  readonly startTimestamp?: number | undefined;
+  /** The stream identifier every new lease records (`account:streamName:creationEpoch`). */
+  readonly stream?: string | undefined;
+}
+
 /** What a sync should change in the lease table. */
 export interface LeasePlan {
   /** New leases, parents before children. */
@@ -55,6 +63,7 @@ export function planLeases(
   shards: readonly Shard[],
   leases: ReadonlyMap<string, Lease>,
   initialPosition: InitialPosition,
+  fields: PlanFields = {},
 ): LeasePlan {
   const byId = new Map<string, Shard>();
   const children = new Map<string, string[]>();
@@ -94,9 +103,12 @@ export function planLeases(
     }
     if (checkpoint === undefined) continue;
     const hashKeyRange = hashKeyRangeOf(shard);
+    const timed = checkpoint === LATEST || checkpoint === AT_TIMESTAMP;
     const lease = newLease(id, checkpoint, {
       parentShardIds: parents,
       ...(hashKeyRange === undefined ? {} : { hashKeyRange }),
+      startTimestamp: timed ? fields.startTimestamp : undefined,
+      stream: fields.stream,
     });
     planned.set(id, lease);
     create.push(lease);

@@ -1,10 +1,19 @@
 import {
+  DescribeStreamSummaryCommand,
   type KinesisClient,
   ListShardsCommand,
   type ListShardsCommandInput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { backoffDelay, isRetriableAwsError, type Logger, sleep } from '@kinesis-kit/commons';
+import {
+  backoffDelay,
+  type Clock,
+  isAwsError,
+  isRetriableAwsError,
+  type Logger,
+  sleep,
+  systemClock,
+} from '@kinesis-kit/commons';
 import { ShardSyncError } from '../errors.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
@@ -29,6 +38,8 @@ export interface ShardSyncerOptions {
   logger: Logger;
   /** Attempts per ListShards page on throttling/5xx. @default 5 */
   maxListShardsAttempts?: number;
+  /** @default systemClock */
+  clock?: Clock;
 }
 
 /** What one sync changed. */
@@ -46,7 +57,10 @@ export interface SyncResult {
 export class ShardSyncer {
   readonly #o: ShardSyncerOptions;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   #lastShards: readonly Shard[] = [];
+  /** The stream's identifier once known (undefined: not looked up yet; null: not available). */
+  #identity: string | null | undefined;
 
   constructor(options: ShardSyncerOptions) {
     if ((options.streamName === undefined) === (options.streamArn === undefined)) {
@@ -54,6 +68,40 @@ export class ShardSyncer {
     }
     this.#o = options;
     this.#logger = options.logger.child({ component: 'ShardSyncer' });
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * The stream's identifier as the KCL writes one, `account:streamName:creationEpoch` (from
+   * `DescribeStreamSummary`, once): a stream deleted and re-created under its name has another one. `undefined`
+   * when the caller may not describe the stream (the check it serves is then skipped, with a warning).
+   */
+  async streamIdentity(): Promise<string | undefined> {
+    if (this.#identity !== undefined) return this.#identity ?? undefined;
+    try {
+      const out = await this.#withRetries('DescribeStreamSummary', () =>
+        this.#o.kinesisClient.send(
+          new DescribeStreamSummaryCommand(
+            this.#o.streamArn !== undefined ? { StreamARN: this.#o.streamArn } : { StreamName: this.#o.streamName },
+          ),
+        ),
+      );
+      const summary = out.StreamDescriptionSummary;
+      const account = summary?.StreamARN?.split(':')[4];
+      const created = summary?.StreamCreationTimestamp;
+      this.#identity =
+        summary?.StreamName && account && created
+          ? `${account}:${summary.StreamName}:${Math.floor(created.getTime() / 1000)}`
+          : null;
+    } catch (error) {
+      if (!(error instanceof ShardSyncError && isAwsError(error.cause, 'AccessDeniedException'))) throw error;
+      this.#logger.warn(
+        { err: error },
+        'cannot describe the stream: grant kinesis:DescribeStreamSummary so a lease table of another stream is refused',
+      );
+      this.#identity = null;
+    }
+    return this.#identity ?? undefined;
   }
 
   /** The shards of the last listing whose parents include `shardId`. */
@@ -68,8 +116,13 @@ export class ShardSyncer {
     this.#lastShards = shards;
     const leaseList = knownLeases ?? (await this.#o.leaseTable.listLeases());
     const leases = new Map(leaseList.map((l) => [l.leaseKey, l]));
-    const position = typeof this.#o.initialPosition === 'string' ? this.#o.initialPosition : 'AT_TIMESTAMP';
-    const plan = planLeases(shards, leases, position);
+    const { initialPosition } = this.#o;
+    const position = typeof initialPosition === 'string' ? initialPosition : 'AT_TIMESTAMP';
+    const plan = planLeases(shards, leases, position, {
+      // A LATEST lease is anchored at its creation: records written before the application started stay unread.
+      startTimestamp: typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now(),
+      stream: await this.streamIdentity(),
+    });
     const created: string[] = [];
     for (const lease of plan.create) {
       if (await this.#o.leaseTable.createLeaseIfNotExists(lease)) created.push(lease.leaseKey);
@@ -89,7 +142,7 @@ export class ShardSyncer {
    * nothing is lost; they start once every parent is at `SHARD_END`. Returns the child shard ids.
    */
   async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
-    return createChildLeases(this.#o.leaseTable, childShards);
+    return createChildLeases(this.#o.leaseTable, childShards, await this.streamIdentity());
   }
 
   /** Every shard of the stream, open and closed (within retention). */
@@ -110,18 +163,25 @@ export class ShardSyncer {
     return shards;
   }
 
-  async #listShardsPage(input: ListShardsCommandInput) {
+  #listShardsPage(input: ListShardsCommandInput) {
+    return this.#withRetries('ListShards', () => this.#o.kinesisClient.send(new ListShardsCommand(input)));
+  }
+
+  /** Retries throttling, 5xx, timeouts and dropped connections; then (or for anything else) a `ShardSyncError`. */
+  async #withRetries<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const attempts = this.#o.maxListShardsAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#o.kinesisClient.send(new ListShardsCommand(input));
+        return await call();
       } catch (error) {
-        // Throttling, 5xx, timeouts and dropped connections (a TimeoutError or ECONNRESET has no HTTP status).
         const retriable = isRetriableAwsError(error);
-        if (!retriable || attempt >= attempts) {
-          throw new ShardSyncError(this.#o.streamName ?? this.#o.streamArn ?? '', { cause: error, retriable });
-        }
-        await sleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }));
+        if (!retriable || attempt >= attempts || isAwsError(error, 'AccessDeniedException'))
+          throw new ShardSyncError(
+            this.#o.streamName ?? this.#o.streamArn ?? '',
+            { cause: error, retriable },
+            operation,
+          );
+        await sleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), undefined, this.#clock);
       }
     }
   }

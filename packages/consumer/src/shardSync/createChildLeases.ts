@@ -11,6 +11,7 @@ import type { ChildShardInfo } from './ShardSyncer.js';
 export async function createChildLeases(
   leaseTable: LeaseTable,
   childShards: readonly ChildShardInfo[],
+  stream?: string,
 ): Promise<string[]> {
   const ids: string[] = [];
   for (const child of childShards) {
@@ -21,6 +22,7 @@ export async function createChildLeases(
     await leaseTable.createLeaseIfNotExists(
       newLease(child.ShardId, TRIM_HORIZON, {
         parentShardIds: child.ParentShards ?? [],
+        stream,
         ...(start && end ? { hashKeyRange: { startingHashKey: start, endingHashKey: end } } : {}),
       }),
     );

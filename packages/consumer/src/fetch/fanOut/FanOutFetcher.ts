@@ -10,11 +10,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
-import { FetcherClosedError, SubscriptionStalledError } from '../../errors.js';
+import { FetcherClosedError, StartingPositionError, SubscriptionStalledError } from '../../errors.js';
 import type { ConsumerEvents } from '../../events.js';
 import { isSequenceNumber } from '../../sequence/ExtendedSequenceNumber.js';
 import { BatchHandoff } from '../BatchHandoff.js';
+import { PrefetchAccount, type PrefetchBudget, recordBytes } from '../PrefetchBudget.js';
 import type { ChildShardInfo, FetcherStart, FetchResult, RecordsFetcher } from '../RecordsFetcher.js';
+import { type IteratorPosition, isFutureTimestamp, ResumePoint } from '../ResumePoint.js';
 import { toConsumerRecords } from '../toConsumerRecords.js';
 
 /** Settings of one fan-out fetcher (resolved from the consumer's options). */
@@ -32,6 +34,8 @@ export interface FanOutFetcherOptions {
   shardEndCheckIntervalMs: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /** The worker-wide bound on fetched, unprocessed record bytes (none: unbounded). */
+  prefetchBudget?: PrefetchBudget | undefined;
   logger: Logger;
   clock: Clock;
   events: TypedEmitter<ConsumerEvents>;
@@ -73,8 +77,9 @@ export class FanOutFetcher implements RecordsFetcher {
   readonly #o: FanOutFetcherOptions;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
-  /** Where a resubscription continues: the last continuation sequence number seen. */
-  #continuation: string | undefined;
+  /** Where a resubscription continues: after the last continuation sequence number seen, else the lease's start. */
+  readonly #resume: ResumePoint;
+  readonly #prefetch: PrefetchAccount;
   #skipUpTo: { sequenceNumber: string; subSequenceNumber: number } | undefined;
   #lastShardEndCheckAt: number;
   /** Consecutive failed subscriptions (backoff). */
@@ -88,16 +93,23 @@ export class FanOutFetcher implements RecordsFetcher {
     this.#o = options;
     this.#logger = options.logger.child({ component: 'FanOutFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
+    this.#resume = new ResumePoint(start);
+    this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     this.#lastShardEndCheckAt = options.clock.now();
     void this.#loop();
   }
 
   next(): Promise<FetchResult> {
-    return this.#handoff.next();
+    this.#prefetch.nextRequested();
+    return this.#handoff.next().then((result) => {
+      this.#prefetch.taken();
+      return result;
+    });
   }
 
   close(): void {
     if (!this.#handoff.close()) return;
+    this.#prefetch.close();
     this.#abort.abort(new FetcherClosedError(this.#start.shardId));
   }
 
@@ -113,6 +125,16 @@ export class FanOutFetcher implements RecordsFetcher {
         this.#logger.debug('subscription ended; resubscribing');
       } catch (error) {
         if (this.#handoff.closed) return;
+        if (error instanceof StartingPositionError) {
+          // Not retriable: the runner gives the lease back.
+          void this.#handoff.deliver({ error });
+          return;
+        }
+        if (isFutureTimestamp(error) && this.#resume.dropAnchor())
+          this.#logger.warn(
+            { err: error },
+            'the service refused the LATEST time anchor as in its future (is this clock ahead?); reading from the tip',
+          );
         const attempt = ++this.#attempt;
         const stalled = error instanceof SubscriptionStalledError;
         const retryInMs = stalled
@@ -154,6 +176,7 @@ export class FanOutFetcher implements RecordsFetcher {
   /** Reads events one at a time, each only after the previous batch was taken. Returns when the stream ends. */
   async #consume(iterator: EventIterator, subscription: AbortController): Promise<void> {
     while (!this.#handoff.closed) {
+      await this.#prefetch.beforeRead(subscription.signal);
       const step = await this.#withinHeartbeat(iterator.next(), subscription);
       if (step.done) return;
       // Events flowing: a failure from here on starts the backoff afresh.
@@ -166,6 +189,7 @@ export class FanOutFetcher implements RecordsFetcher {
       }
       const result = await this.#toResult(event, subscription.signal);
       if (this.#handoff.closed) return;
+      this.#prefetch.fetched(recordBytes(event.Records ?? []));
       if (result.shardEnded) this.#handoff.markEnded();
       this.#o.events.emitLazy('consumer.lag', () => ({
         shardId: this.#start.shardId,
@@ -202,11 +226,11 @@ export class FanOutFetcher implements RecordsFetcher {
   async #toResult(event: SubscribeToShardEvent, signal: AbortSignal): Promise<FetchResult> {
     const sdkRecords = event.Records ?? [];
     const continuation = event.ContinuationSequenceNumber ?? undefined;
-    if (continuation !== undefined) this.#continuation = continuation;
+    if (continuation !== undefined) this.#resume.fetched(continuation);
     else {
       // No continuation: the shard may be closed and read. Only a resubscription from the last record is safe now.
       const last = sdkRecords[sdkRecords.length - 1];
-      if (last?.SequenceNumber !== undefined) this.#continuation = last.SequenceNumber;
+      if (last?.SequenceNumber !== undefined) this.#resume.fetched(last.SequenceNumber);
     }
     const { records, discardedByHashKeyRange, formatErrors } = toConsumerRecords(
       sdkRecords,
@@ -275,21 +299,9 @@ export class FanOutFetcher implements RecordsFetcher {
     return streamName === undefined ? {} : { StreamName: streamName };
   }
 
-  /** Where to (re)start: after the continuation, else the lease's position. */
-  #iteratorPosition(): Pick<
-    GetShardIteratorCommandInput,
-    'ShardIteratorType' | 'StartingSequenceNumber' | 'Timestamp'
-  > {
-    if (this.#continuation !== undefined)
-      return { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: this.#continuation };
-    const { sequenceNumber } = this.#start.position;
-    // AT, not AFTER: a checkpoint may sit inside an aggregate whose later user records are due (see PollingFetcher).
-    if (isSequenceNumber(sequenceNumber))
-      return { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber };
-    if (sequenceNumber === 'LATEST') return { ShardIteratorType: 'LATEST' };
-    if (sequenceNumber === 'AT_TIMESTAMP')
-      return { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: this.#start.timestamp };
-    return { ShardIteratorType: 'TRIM_HORIZON' };
+  /** Where to (re)start: after the continuation, else the lease's position (see `ResumePoint`). */
+  #iteratorPosition(): IteratorPosition {
+    return this.#resume.next();
   }
 
   #startingPosition(): StartingPosition {

@@ -2,6 +2,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import type { ConsumerEvents } from '../../events.js';
 import { registerStreamConsumer } from '../../fanOut/streamConsumer.js';
+import type { PrefetchBudget } from '../PrefetchBudget.js';
 import type { RecordsFetcherFactory } from '../RecordsFetcher.js';
 import { FanOutFetcher } from './FanOutFetcher.js';
 import type { ResolvedFanOutRetrieval } from './retrievalOptions.js';
@@ -13,6 +14,7 @@ export interface FanOutFetcherFactoryOptions {
   streamArn: string | undefined;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  prefetchBudget?: PrefetchBudget | undefined;
   logger: Logger;
   clock: Clock;
   events: TypedEmitter<ConsumerEvents>;
@@ -47,6 +49,7 @@ export async function createFanOutFetcherFactory(options: FanOutFetcherFactoryOp
       shardEndCheckIntervalMs: retrieval.shardEndCheckIntervalMs,
       retryBaseDelayMs: options.retryBaseDelayMs,
       retryMaxDelayMs: options.retryMaxDelayMs,
+      prefetchBudget: options.prefetchBudget,
       logger: options.logger,
       clock: options.clock,
       events: options.events,

@@ -1,0 +1,186 @@
+// Where a consumer starts, and that it never skips: the default LATEST through a throttling burst and across a
+// lease move, AT_TIMESTAMP without a configured timestamp, and a lease table of another stream (kinesis-local +
+// dynalite, the real KinesisConsumer).
+import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import {
+  DynamoDBLeaseTable,
+  KinesisConsumer,
+  type KinesisConsumerOptions,
+  newLease,
+  StreamMismatchError,
+} from '@kinesis-kit/consumer';
+import { Fault, type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './fixtures/runnerHarness.js';
+import { putNumbered } from './fixtures/streamData.js';
+
+let aws: LocalAws;
+let counter = 0;
+const consumers: KinesisConsumer[] = [];
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  await Promise.allSettled(consumers.map((c) => c.stop()));
+  await aws?.stop();
+});
+
+function numbersOf(records: readonly { data: Uint8Array }[]): number[] {
+  return records.map((r) => (JSON.parse(Buffer.from(r.data).toString('utf8')) as { n: number }).n);
+}
+
+function consumer(
+  options: Partial<KinesisConsumerOptions> & Pick<KinesisConsumerOptions, 'streamName' | 'applicationName'>,
+) {
+  const c = new KinesisConsumer({
+    kinesisClient: aws.kinesis.createKinesisClient(),
+    dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
+    failoverTimeMs: 3_000,
+    keepProcessAlive: false,
+    eachBatch: () => {},
+    ...options,
+  });
+  consumers.push(c);
+  return c;
+}
+
+describe('start positions (kinesis-local + dynalite)', () => {
+  it('default LATEST: records written during a GetRecords throttling burst before the first record are all delivered', async () => {
+    // Prepare: a quiet shard, read from LATEST; the consumer's first GetRecords has returned.
+    const stream = `latest-burst-${++counter}`;
+    await aws.kinesis.createStream(stream, 1);
+    const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
+    let reads = 0;
+    kinesisClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetRecordsCommand') reads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const got: number[] = [];
+    const c = consumer({
+      streamName: stream,
+      applicationName: `app-${stream}`,
+      kinesisClient,
+      fetchRetryBaseDelayMs: 50,
+      fetchRetryMaxDelayMs: 200,
+      eachBatch: ({ records }) => {
+        got.push(...numbersOf(records));
+      },
+    });
+    const throttled: number[] = [];
+    c.on('consumer.fetch_error', ({ attempt }) => throttled.push(attempt));
+    await c.start();
+    await until(() => reads >= 1, 20_000, 'the first GetRecords');
+
+    // Act: a throttling burst of at least six calls, lasting until ten records are written into the shard.
+    let written = false;
+    const faults = withFaults(kinesisClient, [
+      { commands: ['GetRecords'], fault: Fault.THROTTLE, when: () => !written || throttled.length < 6 },
+    ]);
+    await until(() => throttled.length >= 1, 20_000, 'the first throttled GetRecords');
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 10);
+    written = true;
+    await until(() => got.length >= 10, 30_000, 'the ten records written during the burst');
+
+    // Assess
+    expect(faults.count()).toBeGreaterThanOrEqual(6);
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('default LATEST: a worker taking over before any record was checkpointed reads what was written meanwhile', async () => {
+    // Prepare: w1 starts at LATEST and stops without having seen a record (nothing to checkpoint).
+    const stream = `latest-move-${++counter}`;
+    const app = `app-${stream}`;
+    await aws.kinesis.createStream(stream, 1);
+    const first = consumer({ streamName: stream, applicationName: app, workerId: 'w1' });
+    await first.start();
+    await first.stop();
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    const [lease] = await table.listLeases();
+    expect(lease?.checkpoint.sequenceNumber).toBe('LATEST');
+    expect(lease?.startTimestamp).toBeGreaterThan(0);
+
+    // Act: records are written while nobody reads; then w2 takes the lease.
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+    const got: number[] = [];
+    const second = consumer({
+      streamName: stream,
+      applicationName: app,
+      workerId: 'w2',
+      eachBatch: ({ records }) => {
+        got.push(...numbersOf(records));
+      },
+    });
+    await second.start();
+    await until(() => got.length >= 5, 20_000, 'the records written between the two workers');
+
+    // Assess
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('an AT_TIMESTAMP lease with no timestamp anywhere fails loudly and is given back, not retried forever', async () => {
+    // Prepare: a lease as the Java KCL writes it for AT_TIMESTAMP (the timestamp lives in its config, not the item).
+    const stream = `at-ts-${++counter}`;
+    const app = `app-${stream}`;
+    await aws.kinesis.createStream(stream, 1);
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    await table.initialize();
+    await table.createLeaseIfNotExists(
+      newLease('shardId-000000000000', { sequenceNumber: 'AT_TIMESTAMP', subSequenceNumber: 0 }),
+    );
+    const errors: string[] = [];
+    const c = consumer({ streamName: stream, applicationName: app, initialPosition: 'TRIM_HORIZON' });
+    c.on('consumer.error', ({ error }) => errors.push((error as Error).name));
+
+    // Act
+    await c.start();
+    await until(() => errors.includes('StartingPositionError'), 20_000, 'StartingPositionError');
+
+    // Assess: the lease is released (another worker with a timestamp may take it), and this one does not retake it.
+    await until(async () => (await table.listLeases())[0]?.leaseOwner === undefined, 10_000, 'the lease released');
+    expect(errors.filter((e) => e === 'StartingPositionError')).toHaveLength(1);
+  });
+
+  it('refuses a lease table of another stream, and of a stream deleted and created again under its name', async () => {
+    // Prepare: an application reads stream alpha.
+    const alpha = `alpha-${++counter}`;
+    const beta = `beta-${counter}`;
+    const app = `app-alpha-${counter}`;
+    await aws.kinesis.createStream(alpha, 1);
+    await aws.kinesis.createStream(beta, 1);
+    const reader = consumer({ streamName: alpha, applicationName: app, initialPosition: 'TRIM_HORIZON' });
+    await reader.start();
+    await reader.stop();
+
+    // Act 1: the same application name, another stream.
+    const wrong = consumer({ streamName: beta, applicationName: app });
+    const refused = wrong.start();
+
+    // Assess 1: a typed error naming both streams, at once (no retries).
+    await expect(refused).rejects.toBeInstanceOf(StreamMismatchError);
+    const error = (await refused.catch((e: unknown) => e)) as StreamMismatchError;
+    expect(error.stream).toContain(`:${beta}:`);
+    expect(error.tableStream).toContain(`:${alpha}:`);
+
+    // Act 2: alpha deleted and created again (one second later, so its creation time differs).
+    await aws.kinesis.kinesisClient.send(new DeleteStreamCommand({ StreamName: alpha }));
+    await until(
+      async () =>
+        aws.kinesis.kinesisClient.send(new DescribeStreamSummaryCommand({ StreamName: alpha })).then(
+          () => false,
+          () => true,
+        ),
+      10_000,
+      'alpha deleted',
+    );
+    await new Promise((r) => setTimeout(r, 1_100));
+    await aws.kinesis.createStream(alpha, 1);
+    const again = consumer({ streamName: alpha, applicationName: app });
+
+    // Assess 2
+    await expect(again.start()).rejects.toBeInstanceOf(StreamMismatchError);
+  });
+});

@@ -1,0 +1,46 @@
+// The deterministic simulation as `npm test` runs it: 2,000 seeds of real consumers against in-memory Kinesis and
+// DynamoDB in virtual time (sim/README.md). A red run lists the failing seeds per rule, describes the first few
+// with their trace, and gives a one-line replay command for each.
+import { describe, expect, it } from 'vitest';
+import { describeFailure, replayCommand } from '../../sim/report.js';
+import { runSeed } from '../../sim/runSeed.js';
+
+const FIRST_SEED = 1;
+const SEEDS = 2_000;
+const DESCRIBED = 3;
+const LISTED = 40;
+
+describe('simulation', () => {
+  it(`keeps every guarantee over ${SEEDS} seeds`, async () => {
+    const cpuStart = process.cpuUsage();
+    const described: string[] = [];
+    const listed: string[] = [];
+    const byRule = new Map<string, number[]>();
+    let failed = 0;
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      const result = await runSeed({ seed });
+      if (result.violations.length === 0) continue;
+      failed++;
+      const rules = [...new Set(result.violations.map((v) => v.rule))];
+      for (const rule of rules) byRule.set(rule, [...(byRule.get(rule) ?? []), seed]);
+      if (described.length < DESCRIBED) described.push(describeFailure(result, { seed }));
+      else if (listed.length < LISTED)
+        listed.push(`${replayCommand({ seed }, result.scenario.name)}  # ${rules.join(', ')}`);
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    console.log(`simulation: ${SEEDS} seeds, ${failed} failed, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+    const perRule = [...byRule].map(
+      ([rule, seeds]) => `  ${rule}: ${seeds.length} seeds, e.g. ${seeds.slice(0, 10).join(' ')}`,
+    );
+    const more = failed - described.length - listed.length;
+    const report = [
+      `${failed} of ${SEEDS} seeds broke a guarantee`,
+      ...perRule,
+      '',
+      ...described,
+      ...listed,
+      ...(more > 0 ? [`… and ${more} more`] : []),
+    ];
+    expect(failed, report.join('\n')).toBe(0);
+  }, 300_000);
+});
