@@ -15,7 +15,7 @@ export interface EmfSinkOptions extends EmfDocumentOptions {
 }
 
 /**
- * A sink writing CloudWatch embedded metric format: one JSON line per document (see {@link emfDocuments}), which
+ * A sink writing CloudWatch embedded metric format: one JSON line per document (see `emfDocuments()`), which
  * CloudWatch Logs turns into metrics without any API call from the process. No dependencies.
  */
 export function emfSink(options: EmfSinkOptions = {}): MetricsSink {
