@@ -1,3 +1,4 @@
+import { DEFAULT_KINESIS_CONSUMER_OPTIONS } from '@kinesis-kit/consumer';
 import type { ProcessorVariant } from '../checker/RunLog.js';
 import { Random } from '../world/Random.js';
 import type { ProcessorFaultRates } from './FaultState.js';
@@ -119,7 +120,8 @@ export function generateScenario(seed: number, overrides: ScenarioOverrides = {}
     maxDrift: 0.001,
     faultPhaseMs,
     quietMaxMs: 20_000,
-    stopBoundMs: 10_000,
+    // A worker without stopTimeoutMs has the consumer's default one.
+    stopBoundMs: DEFAULT_KINESIS_CONSUMER_OPTIONS.stopTimeoutMs + 100,
     slots,
     actions,
     putsPerSecond: rng.range(8, 20),

@@ -46,8 +46,8 @@ export interface WorkerEnvironment {
 
 export type WorkerState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'killed' | 'failed';
 
-/** With `stopTimeoutMs`, stop() may take that long plus this, for the handoff writes (latencies reach 3 s). */
-const STOP_TIMEOUT_SLACK_MS = 5_000;
+/** stop() may take its `stopTimeoutMs` (the documented bound) plus this: the event loop's own latency. */
+const STOP_TIMEOUT_SLACK_MS = 100;
 
 const noop = (): void => undefined;
 /** A silent logger: cheaper than a silent pino per worker. */
@@ -138,9 +138,16 @@ export class SimWorker {
     );
   }
 
-  /** Graceful stop; records how long `stop()` takes to resolve. */
+  /**
+   * Graceful stop; records how long `stop()` takes to resolve. A paused worker calls it when the pause ends (a
+   * process in a stop-the-world pause runs no signal handler either).
+   */
   stop(final: boolean): void {
     if (!this.alive) return;
+    if (this.actor.pausedUntil > this.#env.world.now) {
+      this.#env.world.schedule(this.actor.pausedUntil, this.actor, () => this.stop(final));
+      return;
+    }
     this.state = 'stopping';
     this.#event('stop', undefined, final ? 'final' : undefined);
     const { stopTimeoutMs } = this.plan;

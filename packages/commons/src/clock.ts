@@ -14,6 +14,11 @@ export interface Clock {
    */
   now(): number;
   setTimeout(callback: () => void, ms: number): TimerHandle;
+  /**
+   * Holds the process open until the handle is cancelled (a worker between `start()` and `stop()`, a `stop()` in
+   * progress): the one ref'd handle a library timer ever takes. Fake clocks leave it out (nothing to hold).
+   */
+  holdProcessOpen?(): TimerHandle;
 }
 
 /**
@@ -27,6 +32,10 @@ export const systemClock: Clock = {
     const handle = setTimeout(callback, ms);
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
+  },
+  holdProcessOpen() {
+    const handle = setInterval(() => {}, 1 << 30);
+    return { cancel: () => clearInterval(handle) };
   },
 };
 

@@ -1,6 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { backoffDelay, isRetriable, type Listener, type Logger, sleep, TypedEmitter } from '@kinesis-kit/commons';
+import {
+  backoffDelay,
+  isRetriable,
+  type Listener,
+  type Logger,
+  sleep,
+  type TimerHandle,
+  TypedEmitter,
+} from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
 import { ConsumerStateError } from './errors.js';
 import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
@@ -58,7 +66,7 @@ export class KinesisConsumer {
   #leaseLayer: WorkerLeaseLayer | undefined;
   #stopping: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
-  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #keepAlive: TimerHandle | undefined;
 
   constructor(options: KinesisConsumerOptions) {
     this.#o = resolveKinesisConsumerOptions(options);
@@ -92,7 +100,7 @@ export class KinesisConsumer {
     this.#state = ConsumerState.STARTING;
     // A worker is a long-running service: one ref'd handle keeps the process alive from start() until stop()
     // (every other timer of the library is unref'd, and idle keep-alive sockets do not hold the loop either).
-    if (this.#o.keepProcessAlive) this.#keepAlive = setInterval(() => {}, 1 << 30);
+    if (this.#o.keepProcessAlive) this.#keepAlive = this.#o.clock.holdProcessOpen?.();
     this.#starting = this.#start().catch((error: unknown) => {
       this.#releaseProcess();
       if (this.#state === ConsumerState.STARTING) this.#state = ConsumerState.STOPPED;
@@ -259,45 +267,70 @@ export class KinesisConsumer {
     const clock = this.#o.clock;
     const startedAt = clock.now();
     // Ref'd: whatever else the process has (or has not) left to do, it lives until the handoff is done.
-    const alive = setInterval(() => {}, 1 << 30);
+    const alive = clock.holdProcessOpen?.();
     try {
-      // Let a start() in progress reach a stable point first (it checks #stopping before starting the scheduler).
-      await this.#starting?.catch(() => undefined);
-      const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
-      this.#state = ConsumerState.STOPPING;
+      const work = this.#handOver(startedAt);
       const timeoutMs = this.#o.stopTimeoutMs;
-      // Kept back from the processors for the final lease writes (transfers, releases).
-      const reserveMs = Math.min(2_000, timeoutMs / 10);
-      const coordinator = this.#coordinator;
-      await coordinator?.prepareHandoff({ maxWaitMs: timeoutMs / 2 });
-      const processingMs = Math.max(0, timeoutMs - reserveMs - (clock.now() - startedAt));
-      const busy =
-        (await this.#scheduler?.stop(processingMs, (shardId) =>
-          coordinator === undefined ? Promise.resolve() : coordinator.handoffReady(shardId),
-        )) ?? [];
-      if (busy.length > 0) {
+      if (!Number.isFinite(timeoutMs)) return await work;
+      // The bound is kept even when a DynamoDB request hangs at the very end (each is cut at its own timeout, but
+      // several in a row could add up): what is not done by then goes on in the background, and a lease whose
+      // release did not land expires after failoverTimeMs.
+      let timer: TimerHandle | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = clock.setTimeout(() => resolve('late'), timeoutMs);
+      });
+      const outcome = await Promise.race([work.then(() => 'done' as const), late]);
+      timer?.cancel();
+      if (outcome === 'late') {
         this.#logger.warn(
-          { shards: busy, stopTimeoutMs: timeoutMs },
-          'stop timed out with processors still running; releasing their leases anyway',
+          { stopTimeoutMs: timeoutMs },
+          'stop() ran out of time; leases not handed over yet will expire',
         );
-      }
-      await coordinator?.stop();
-      await this.#leaseLayer?.releaseRemaining();
-      this.#state = ConsumerState.STOPPED;
-      await this.#observability.stopped();
-      if (wasRunning) {
-        this.#logger.info('consumer stopped');
-        const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
-        this.#events.emit('consumer.stopped', {
-          workerId: this.#o.workerId,
-          durationMs: clock.now() - startedAt,
-          leasesHandedOver: counts.transferred,
-          leasesReleased: counts.released,
-        });
+        this.#state = ConsumerState.STOPPED;
+        work.catch((error: unknown) => this.#logger.warn({ err: error }, 'handoff after stop() failed'));
       }
     } finally {
       this.#releaseProcess();
-      clearInterval(alive);
+      alive?.cancel();
+    }
+  }
+
+  /** The graceful part of `stop()` (see there), in order. */
+  async #handOver(startedAt: number): Promise<void> {
+    const clock = this.#o.clock;
+    // Let a start() in progress reach a stable point first (it checks #stopping before starting the scheduler).
+    await this.#starting?.catch(() => undefined);
+    const wasRunning = this.#state === ConsumerState.RUNNING || this.#state === ConsumerState.STARTING;
+    this.#state = ConsumerState.STOPPING;
+    const timeoutMs = this.#o.stopTimeoutMs;
+    // Kept back from the processors for the final lease writes (transfers, releases).
+    const reserveMs = Math.min(2_000, timeoutMs / 10);
+    const coordinator = this.#coordinator;
+    await coordinator?.prepareHandoff({ maxWaitMs: timeoutMs / 2 });
+    const processingMs = Math.max(0, timeoutMs - reserveMs - (clock.now() - startedAt));
+    const busy =
+      (await this.#scheduler?.stop(processingMs, (shardId) =>
+        coordinator === undefined ? Promise.resolve() : coordinator.handoffReady(shardId),
+      )) ?? [];
+    if (busy.length > 0) {
+      this.#logger.warn(
+        { shards: busy, stopTimeoutMs: timeoutMs },
+        'stop timed out with processors still running; releasing their leases anyway',
+      );
+    }
+    await coordinator?.stop();
+    await this.#leaseLayer?.releaseRemaining();
+    this.#state = ConsumerState.STOPPED;
+    await this.#observability.stopped();
+    if (wasRunning) {
+      this.#logger.info('consumer stopped');
+      const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
+      this.#events.emit('consumer.stopped', {
+        workerId: this.#o.workerId,
+        durationMs: clock.now() - startedAt,
+        leasesHandedOver: counts.transferred,
+        leasesReleased: counts.released,
+      });
     }
   }
 
@@ -330,7 +363,7 @@ export class KinesisConsumer {
   }
 
   #releaseProcess(): void {
-    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive?.cancel();
     this.#keepAlive = undefined;
   }
 

@@ -126,4 +126,20 @@ describe('lease sessions (dynalite)', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect((await table.getLease('s-0'))?.checkpoint).toEqual(at('100'));
   });
+
+  it('a shard end whose release fails is still a shard end: no lease loss, SHARD_END stored', async () => {
+    // Prepare: the release after the SHARD_END write is throttled (the second UpdateItem from now on).
+    const { worker, session, table, client } = await holding();
+    const lost: string[] = [];
+    worker.coordinator.on('lease_lost', (lease) => lost.push(lease.leaseKey));
+    withFaults(client, [{ commands: ['UpdateItem'], fault: Fault.THROTTLE, after: 1, times: 1 }]);
+
+    // Act
+    await worker.coordinator.shardEnded('s-0', [], { session });
+
+    // Assess
+    expect(lost).toEqual([]);
+    expect((await table.getLease('s-0'))?.checkpoint.sequenceNumber).toBe('SHARD_END');
+    expect(worker.coordinator.holdsSession('s-0')).toBe(false);
+  });
 });

@@ -126,7 +126,10 @@ function handoffDuplicates(log: RunLog, view: SessionView): Violation[] {
           (w.kind === 'evict' || w.kind === 'transfer') &&
           w.t >= a.startedAt,
       );
-      const next = sessions.slice(i + 1).find((s) => s.startedAt >= (giveUp?.t ?? a.endedAt!));
+      // No give-up write: the lease was not handed over (it had expired, or was lost, before the stop got to it);
+      // the next owner's duplicates are then the expiry window's, not the handoff's.
+      if (giveUp === undefined) continue;
+      const next = sessions.slice(i + 1).find((s) => s.startedAt >= giveUp.t);
       if (next !== undefined) {
         const again = (view.deliveries.get(next.id) ?? []).filter((d) => done.has(positionKey(d)));
         if (again.length > 0)
@@ -135,7 +138,7 @@ function handoffDuplicates(log: RunLog, view: SessionView): Violation[] {
             shardId,
             t: again[0]!.t,
             worker: next.worker,
-            text: `${a.worker} stopped gracefully and gave ${shardId} up (${giveUp?.kind ?? 'no give-up write'} at ${fmt.t(giveUp?.t)}), yet ${next.worker}'s session ${next.id} re-delivered ${again.length} records ${a.worker} had completed, e.g. ${again
+            text: `${a.worker} stopped gracefully and gave ${shardId} up (${giveUp.kind} at ${fmt.t(giveUp.t)}), yet ${next.worker}'s session ${next.id} re-delivered ${again.length} records ${a.worker} had completed, e.g. ${again
               .slice(0, 3)
               .map((d) => `${fmt.pos(d)} (n=${d.n})`)
               .join(', ')}`,

@@ -6,7 +6,15 @@ import {
   type KinesisClient,
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
-import { backoffDelay, type Clock, errorName, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import {
+  backoffDelay,
+  type Clock,
+  errorName,
+  type Logger,
+  silentLogger,
+  sleep,
+  systemClock,
+} from '@kinesis-kit/commons';
 import { StreamConsumerRegistrationError } from '../errors.js';
 
 /** Where a stream consumer lives, and how to reach it. */
@@ -71,14 +79,14 @@ export async function registerStreamConsumer(options: RegisterStreamConsumerOpti
         });
       attempt++;
       logger.info({ err: error, attempt }, 'stream consumer registration: retrying');
-      await heldSleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal);
+      await heldSleep(backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 5_000 }), signal, clock);
       continue;
     }
     if (status === 'ACTIVE' && arn !== undefined) return arn;
     if (clock.now() >= deadline)
       throw new StreamConsumerRegistrationError(consumerName, `not ACTIVE after ${timeoutMs} ms (status ${status})`);
     logger.debug({ status }, 'waiting for the stream consumer');
-    await heldSleep(pollIntervalMs, signal);
+    await heldSleep(pollIntervalMs, signal, clock);
   }
 }
 
@@ -113,7 +121,7 @@ export async function deregisterStreamConsumer(options: DeregisterStreamConsumer
   const deadline = clock.now() + (options.timeoutMs ?? 120_000);
   while ((await describe(kinesisClient, streamArn, consumerName, signal)) !== undefined) {
     if (clock.now() >= deadline) throw new StreamConsumerRegistrationError(consumerName, 'still DELETING');
-    await heldSleep(500, signal);
+    await heldSleep(500, signal, clock);
   }
   return true;
 }
@@ -159,23 +167,14 @@ function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSign
 }
 
 /**
- * A wait that keeps the process alive (a ref'd timer, unlike the library's background timers): a script awaiting
- * `start()` while the consumer is being registered must not exit with an unsettled promise.
+ * A wait that keeps the process alive (unlike the library's background timers): a script awaiting `start()` while
+ * the consumer is being registered must not exit with an unsettled promise.
  */
-function heldSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function heldSleep(ms: number, signal: AbortSignal | undefined, clock: Clock): Promise<void> {
+  const hold = clock.holdProcessOpen?.();
+  try {
+    await sleep(ms, signal, clock);
+  } finally {
+    hold?.cancel();
+  }
 }

@@ -7,7 +7,7 @@ import {
   isValidExtendedSequenceNumber,
   SHARD_END,
 } from '../sequence/ExtendedSequenceNumber.js';
-import { createChildLeases } from '../shardSync/createChildLeases.js';
+import { type ChildLeases, createChildLeases } from '../shardSync/createChildLeases.js';
 import type { ChildShardInfo, SyncResult } from '../shardSync/ShardSyncer.js';
 import type { Lease } from './Lease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
@@ -210,6 +210,14 @@ export class LeaseCoordinator {
     return this.#renewer.isHeld(shardId, session);
   }
 
+  /**
+   * True while this worker's session of the lease (any, without `session`) has not ended, even past its local
+   * expiry while a renewal is on the way (see `LeaseRenewer.holdsSession`): fenced writes may still be queued.
+   */
+  holdsSession(shardId: string, session?: number): boolean {
+    return this.#renewer.holdsSession(shardId, session);
+  }
+
   /** A fresh, strongly consistent read of one lease (parents' `SHARD_END` check). */
   getLease(shardId: string): Promise<Lease | undefined> {
     return this.#o.leaseTable.getLease(shardId);
@@ -287,14 +295,19 @@ export class LeaseCoordinator {
     childShards?: readonly ChildShardInfo[],
     options: FencedWriteOptions = {},
   ): Promise<void> {
-    // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns.
-    if (!this.#renewer.isHeld(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
+    // Fenced before anything is created: a lost session must not start the children of a shard it no longer owns
+    // (past its local expiry with a renewal on the way, the session goes on: the SHARD_END write is fenced below).
+    if (!this.#renewer.holdsSession(shardId, options.session)) throw new LeaseLostError(shardId, this.workerId);
     let childIds: string[] = [];
-    if (childShards !== undefined && childShards.length > 0) {
-      childIds = await this.#createChildLeases(childShards);
-    } else if (this.#o.shardSyncer !== undefined) {
+    let needSync = childShards === undefined || childShards.length === 0;
+    if (!needSync) {
+      const children = await this.#createChildLeases(childShards ?? []);
+      childIds = children.childShardIds;
+      needSync = children.deferred.length > 0;
+    }
+    if (needSync && this.#o.shardSyncer !== undefined) {
       await this.syncOnce();
-      childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
+      if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(shardId);
     }
     await this.#renewer.write(
       shardId,
@@ -308,7 +321,14 @@ export class LeaseCoordinator {
       (fresh) => isShardEnd(fresh.checkpoint),
       options.session,
     );
-    await this.releaseLease(shardId, options);
+    // The shard is finished once SHARD_END is written: a release that fails now (throttling, a timeout) leaves a
+    // lease nobody takes (SHARD_END) and that nobody renews; it must not turn the shard's end into a lease loss.
+    try {
+      await this.releaseLease(shardId, options);
+    } catch (error) {
+      this.#logger.warn({ err: error, shardId }, 'release after SHARD_END failed; the finished lease stays as it is');
+      this.#renewer.drop(shardId);
+    }
   }
 
   /**
@@ -318,7 +338,7 @@ export class LeaseCoordinator {
    * No-op when not held (with `session`: not held in that session).
    */
   async releaseLease(shardId: string, options: FencedWriteOptions = {}): Promise<void> {
-    if (options.session !== undefined && !this.#renewer.isHeld(shardId, options.session)) return;
+    if (options.session !== undefined && !this.#renewer.holdsSession(shardId, options.session)) return;
     this.#doNotTake.add(shardId);
     await this.#release.release(shardId);
   }
@@ -365,7 +385,7 @@ export class LeaseCoordinator {
     return result;
   }
 
-  async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
+  async #createChildLeases(childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
     if (this.#o.shardSyncer !== undefined) return this.#o.shardSyncer.createChildLeases(childShards);
     return createChildLeases(this.#o.leaseTable, childShards);
   }

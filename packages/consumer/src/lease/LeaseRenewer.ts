@@ -98,6 +98,16 @@ export class LeaseRenewer {
     );
   }
 
+  /**
+   * True while the session (any, without `session`) has not ended — the lease was not lost, dropped or released —
+   * even when it is past its local expiry with a renewal still on the way: writes queued now run after that renewal
+   * and are fenced then.
+   */
+  holdsSession(leaseKey: string, session?: number): boolean {
+    const held = this.#held.get(leaseKey);
+    return held !== undefined && (session === undefined || held.session === session);
+  }
+
   /** The session of a lease held now, or undefined. */
   sessionOf(leaseKey: string): number | undefined {
     return this.isHeld(leaseKey) ? this.#held.get(leaseKey)?.session : undefined;

@@ -57,7 +57,12 @@ const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 export function resolveDynamoDBLeaseTableOptions(
   options: DynamoDBLeaseTableOptions,
 ): ResolvedDynamoDBLeaseTableOptions {
-  const resolved = { ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, logger: silentLogger(), clock: systemClock, ...options };
+  const resolved = {
+    ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS,
+    clock: systemClock,
+    ...options,
+    logger: options.logger ?? silentLogger(),
+  };
   if (typeof resolved.dynamoDbClient?.send !== 'function') {
     throw new InvalidOptionError('dynamoDbClient', 'a DynamoDBClient', resolved.dynamoDbClient);
   }

@@ -5,6 +5,11 @@ import type { Position } from '../processor/RecordProcessor.js';
 export interface RunnerLeases {
   /** Whether this worker still holds the lease in `session` (checked before every batch). */
   isHeld(shardId: string, session: number): boolean;
+  /**
+   * Whether `session` has not ended (lost, released), even if the lease is past its local expiry with a renewal on
+   * the way: the final checkpoint and release of a stopping runner queue behind that renewal and are fenced then.
+   */
+  holdsSession(shardId: string, session: number): boolean;
   /** True when every parent is finished: its checkpoint is SHARD_END, or its lease is gone. */
   parentsFinished(parentShardIds: readonly string[]): Promise<boolean>;
   /** Fenced checkpoint: `LeaseLostError` once the session is over, even if the lease is held again. */

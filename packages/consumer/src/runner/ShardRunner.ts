@@ -352,7 +352,7 @@ export class ShardRunner {
   /** One ending per reason; then DONE. */
   async #shuttingDown(): Promise<ShardRunnerState> {
     const processor = this.#processor;
-    const held = () => this.#o.leases.isHeld(this.#shardId, this.#session);
+    const held = () => this.#o.leases.holdsSession(this.#shardId, this.#session);
     switch (this.#reason) {
       case ShutdownReason.LEASE_LOST:
         await this.#safely('leaseLost', () => processor?.leaseLost?.({ shardId: this.#shardId }));

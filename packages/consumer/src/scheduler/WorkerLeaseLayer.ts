@@ -24,6 +24,10 @@ export class WorkerLeaseLayer implements SchedulerLeases {
     return this.#coordinator.isHeld(shardId, session);
   }
 
+  holdsSession(shardId: string, session: number): boolean {
+    return this.#coordinator.holdsSession(shardId, session);
+  }
+
   async parentsFinished(parentShardIds: readonly string[]): Promise<boolean> {
     const parents = await Promise.all(parentShardIds.map((id) => this.#coordinator.getLease(id)));
     // A parent without a lease is gone past retention (or never had one): nothing of it is left to read.

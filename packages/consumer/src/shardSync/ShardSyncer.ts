@@ -17,7 +17,7 @@ import {
 import { ShardSyncError } from '../errors.js';
 import type { Lease } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
-import { createChildLeases } from './createChildLeases.js';
+import { type ChildLeases, createChildLeases } from './createChildLeases.js';
 import { type InitialPosition, planLeases } from './ShardGraph.js';
 
 /** A child shard as `GetRecords`/`SubscribeToShard` report it at a shard's end. */
@@ -138,10 +138,10 @@ export class ShardSyncer {
   }
 
   /**
-   * Leases for a finished shard's children, from the `ChildShards` its last read returned: `TRIM_HORIZON`, so
-   * nothing is lost; they start once every parent is at `SHARD_END`. Returns the child shard ids.
+   * Leases for a finished shard's children, from the `ChildShards` its last read returned (see
+   * `createChildLeases`: a merged child whose other parent has no lease yet is deferred to a shard sync).
    */
-  async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<string[]> {
+  async createChildLeases(childShards: readonly ChildShardInfo[]): Promise<ChildLeases> {
     return createChildLeases(this.#o.leaseTable, childShards, await this.streamIdentity());
   }
 
