@@ -15,6 +15,8 @@ const options = {
   out: 'docs/api',
   readme: 'none', // the index lists the packages; each package's page is its README
   sourceLinkTemplate: `${repo}/{path}#L{line}`,
+  // Links from the template alone: a clone's remote (none, a local path, a mirror) must not matter.
+  disableGit: true,
   // ShardRunnerState's comment links to assertTransition, which the consumer does not export: link to its source.
   externalSymbolLinkMappings: {
     '@kinesis-kit/consumer': { assertTransition: `${repo}/packages/consumer/src/runner/states.ts` },
