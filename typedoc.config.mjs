@@ -10,10 +10,13 @@ const options = {
   name: 'kinesis-kit',
   entryPointStrategy: 'packages',
   entryPoints: ['packages/*'],
-  packageOptions: { tsconfig: 'tsconfig.json' },
+  // Source links from the template alone, in every package's conversion: a clone's remote (none, a local path, a
+  // mirror) must not matter.
+  packageOptions: { tsconfig: 'tsconfig.json', disableGit: true, sourceLinkTemplate: `${repo}/{path}#L{line}` },
   out: 'docs/api',
   readme: 'none', // the index lists the packages; each package's page is its README
   sourceLinkTemplate: `${repo}/{path}#L{line}`,
+  disableGit: true,
   // ShardRunnerState's comment links to assertTransition, which the consumer does not export: link to its source.
   externalSymbolLinkMappings: {
     '@kinesis-kit/consumer': { assertTransition: `${repo}/packages/consumer/src/runner/states.ts` },

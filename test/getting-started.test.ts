@@ -17,6 +17,7 @@ const docs = [
   'docs/getting-started.md',
   'docs/operations.md',
   'docs/migration.md',
+  'docs/observability.md',
   // the registry pages of the two main packages show the README quickstarts too
   'packages/producer/README.md',
   'packages/consumer/README.md',

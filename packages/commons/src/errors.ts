@@ -21,6 +21,35 @@ export class KinesisKitError extends Error {
     this.name = new.target.name;
     this.retriable = options.retriable ?? false;
   }
+
+  /**
+   * What `JSON.stringify(error)` writes: name, message, `retriable`, the other **enumerable** fields, and the cause
+   * chain the same way. Anything an error keeps non-enumerable — the record a producer error carries — stays out,
+   * as it does from `util.inspect`, `console.error` and pino's `err` serializer.
+   */
+  toJSON(): Record<string, unknown> {
+    return errorToJSON(this, new Set());
+  }
+}
+
+function errorToJSON(error: Error, seen: Set<unknown>): Record<string, unknown> {
+  seen.add(error);
+  const out: Record<string, unknown> = { name: error.name, message: error.message };
+  for (const key of Object.keys(error)) {
+    if (key === 'name' || key === 'message' || key === 'cause') continue;
+    out[key] = (error as unknown as Record<string, unknown>)[key];
+  }
+  const cause = error.cause;
+  if (cause !== undefined) {
+    if (cause instanceof Error) {
+      out.cause = seen.has(cause)
+        ? '[Circular]'
+        : cause instanceof KinesisKitError
+          ? errorToJSON(cause, seen)
+          : { name: cause.name, message: cause.message };
+    } else out.cause = typeof cause === 'object' ? '[non-error cause]' : cause;
+  }
+  return out;
 }
 
 /** The second argument of {@link InvalidOptionError} for a name that is not an option at all. */

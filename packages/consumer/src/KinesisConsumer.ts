@@ -20,6 +20,7 @@ import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 import { ConsumerMetrics, type ConsumerMetricsSnapshot } from './metrics/ConsumerMetrics.js';
+import { ConsumerObservability } from './observability/ConsumerObservability.js';
 import {
   type KinesisConsumerOptions,
   type ResolvedKinesisConsumerOptions,
@@ -58,6 +59,7 @@ export class KinesisConsumer {
   readonly #logger: Logger;
   readonly #events: TypedEmitter<ConsumerEvents>;
   readonly #metrics: ConsumerMetrics;
+  readonly #observability: ConsumerObservability;
   #state: ConsumerState = ConsumerState.CREATED;
   #coordinator: LeaseCoordinator | undefined;
   #scheduler: Scheduler | undefined;
@@ -73,6 +75,7 @@ export class KinesisConsumer {
     this.#logger = this.#o.logger.child({ component: 'KinesisConsumer', workerId: this.#o.workerId });
     this.#events = new TypedEmitter<ConsumerEvents>(this.#logger);
     this.#metrics = new ConsumerMetrics(this.#o.clock);
+    this.#observability = new ConsumerObservability(this.#o, this.#events, this.#metrics, this.#o.clock);
   }
 
   get workerId(): string {
@@ -139,6 +142,7 @@ export class KinesisConsumer {
     });
     this.#coordinator = coordinator;
     this.#forwardLeaseEvents(coordinator);
+    this.#observability.leasesCreated(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
     const prefetchBudget = new PrefetchBudget(o.maxPrefetchedBytes);
@@ -166,7 +170,7 @@ export class KinesisConsumer {
             prefetchBudget,
           );
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
-    const processorFactory = this.#processorFactory();
+    const processorFactory = this.#observability.processors(this.#processorFactory());
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
     this.#scheduler = new Scheduler({
       leases: leaseLayer,
@@ -324,6 +328,7 @@ export class KinesisConsumer {
     await coordinator?.stop();
     await this.#leaseLayer?.releaseRemaining();
     this.#state = ConsumerState.STOPPED;
+    await this.#observability.stopped();
     if (wasRunning) {
       this.#logger.info('consumer stopped');
       const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };

@@ -44,9 +44,13 @@ export interface ConsumerEvents {
     durationMs: number;
     /** User records dropped because their hash key is outside the shard's range (re-routed by resharding). */
     discardedByHashKeyRange: number;
+    /** Data bytes of the batch's records (the KCL's DataBytesProcessed); summed only when someone listens. */
+    dataBytes: number;
   };
   /** A checkpoint was written. `sequenceNumber` may be the sentinel `SHARD_END`. */
   'consumer.checkpoint': { shardId: string; sequenceNumber: string; subSequenceNumber: number };
+  /** A checkpoint write failed (lease lost, throttling…); the caller's `checkpoint()` rejected with `error`. */
+  'consumer.checkpoint_failed': { shardId: string; error: unknown };
   /** The processor threw. `action` says what the worker does about it. */
   'consumer.processor_error': {
     shardId: string;

@@ -2,7 +2,16 @@
 // lease layer on its own is `@kinesis-kit/consumer/leases` (./leases.ts); fetchers, runners and the scheduler are
 // internal.
 
-export { InvalidOptionError, isRetriable, isRetriableAwsError, KinesisKitError } from '@kinesis-kit/commons';
+export type { BatchSpanInfo, BatchTracing, MetricsOptions, TracedRecord } from '@kinesis-kit/commons';
+export {
+  emfSink,
+  InvalidOptionError,
+  isRetriable,
+  isRetriableAwsError,
+  KinesisKitError,
+  MetricsGranularity,
+  MetricsLevel,
+} from '@kinesis-kit/commons';
 // --- processors and checkpoints ---
 export type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './checkpoint/RecordCheckpointer.js';
 // --- errors (docs/errors.md) ---
@@ -37,6 +46,7 @@ export { ConsumerState, KinesisConsumer } from './KinesisConsumer.js';
 export { LeaseLostReason } from './lease/LeaseRenewer.js';
 export type { LeaseOptions } from './lease/leaseCoordinatorOptions.js';
 export type { ConsumerMetricsSnapshot, ShardMetrics } from './metrics/ConsumerMetrics.js';
+export { ConsumerMetric, Operation as MetricsOperation } from './observability/consumerMetricDefinitions.js';
 export type {
   ConsumerHandler,
   ConsumerStream,

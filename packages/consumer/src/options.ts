@@ -1,7 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Clock, Logger } from '@kinesis-kit/commons';
-import { InvalidOptionError, rejectUnknownOptions, silentLogger, systemClock } from '@kinesis-kit/commons';
+import type { BatchTracing, Clock, Logger, MetricsOptions, ResolvedMetricsOptions } from '@kinesis-kit/commons';
+import {
+  defaultLogger,
+  InvalidOptionError,
+  rejectUnknownOptions,
+  resolveMetricsOptions,
+  systemClock,
+} from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
 import {
   type ResolvedRetrieval,
@@ -76,10 +82,18 @@ export interface KinesisConsumerSettings {
    * destroyed by `stop()`
    */
   dynamoDbClient?: DynamoDBClient | undefined;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger | undefined;
   /** @default systemClock */
   clock?: Clock | undefined;
+  /**
+   * Publish the KCL's metrics (`RecordsProcessed`, `MillisBehindLatest`, `LostLeases`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Namespace: the application name. See docs/observability.md.
+   * @default undefined (none)
+   */
+  metrics?: MetricsOptions | undefined;
+  /** A span per processed batch: `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`. @default undefined */
+  tracing?: BatchTracing | undefined;
   /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
   initialPosition?: InitialPositionOption | undefined;
 
@@ -161,6 +175,9 @@ export interface ResolvedKinesisConsumerOptions {
   dynamoDbClient: DynamoDBClient | undefined;
   logger: Logger;
   clock: Clock;
+  /** Undefined when nothing is published. */
+  metrics: ResolvedMetricsOptions | undefined;
+  tracing: BatchTracing | undefined;
   initialPosition: InitialPositionOption;
   processor: RecordProcessorFactory | undefined;
   eachBatch: EachBatchHandler | undefined;
@@ -273,6 +290,8 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   rejectUnknownOptions(auto, AUTO_CHECKPOINT_KEYS, 'autoCheckpoint');
   if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
   if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
+  if (o.tracing !== undefined && (o.tracing === null || typeof o.tracing.traceBatch !== 'function'))
+    throw new InvalidOptionError('tracing', 'a batch tracing (with traceBatch())', o.tracing);
   const workerId = o.workerId ?? defaultWorkerId();
   if (typeof workerId !== 'string' || workerId.length === 0)
     throw new InvalidOptionError('workerId', 'a non-empty string', workerId);
@@ -284,8 +303,10 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     workerId,
     kinesisClient: o.kinesisClient,
     dynamoDbClient: o.dynamoDbClient,
-    logger: o.logger ?? silentLogger(),
+    logger: o.logger ?? defaultLogger(),
     clock: o.clock ?? systemClock,
+    metrics: resolveMetricsOptions(o.metrics, o.applicationName),
+    tracing: o.tracing,
     initialPosition: ip,
     processor: o.processor,
     eachBatch: o.eachBatch,
@@ -344,6 +365,8 @@ const CONSUMER_OPTION_KEYS = Object.keys({
   failoverTimeMs: true,
   leaseOptions: true,
   retrieval: true,
+  metrics: true,
+  tracing: true,
 } satisfies Record<
   keyof KinesisConsumerSettings | 'streamName' | 'streamArn' | 'processor' | 'eachBatch' | 'eachRecord',
   true

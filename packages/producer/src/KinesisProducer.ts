@@ -4,7 +4,8 @@ import type { ShardQueue } from './collector/ShardQueue.js';
 import { ProducerClosedError, ValidationError, ValidationErrorReason } from './errors.js';
 import type { ProducerEvents } from './events.js';
 import { type KeyEntry, PartitionKeyCache } from './keyCache/PartitionKeyCache.js';
-import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics.js';
+import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics/ProducerMetrics.js';
+import { ProducerMetricsRecorder, streamNameOf } from './metrics/ProducerMetricsRecorder.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { type ClockReading, PendingRecord } from './outcome.js';
 import { PutBatch, type PutOutcome } from './PutBatch.js';
@@ -87,6 +88,19 @@ export class KinesisProducer {
     this.#logger = this.#options.logger.child({ component: 'KinesisProducer' });
     this.#emitter = new TypedEmitter<ProducerEvents>(this.#logger);
     this.#keys = new PartitionKeyCache(this.#options.partitionKeyCacheSize);
+    const published = this.#options.metrics;
+    if (published !== undefined) {
+      this.#metrics.recorder = new ProducerMetricsRecorder(
+        published,
+        streamNameOf(this.#options.streamName, this.#options.streamArn),
+        {
+          received: () => this.#metrics.userRecordsReceived,
+          pending: () => this.#outstandingRecords + this.#waiting.length,
+        },
+        this.#options.clock,
+        this.#options.logger,
+      );
+    }
     this.#pipeline = new Pipeline(this.#options, this.#options.logger, this.#emitter, this.#metrics, {
       resolve: this.#resolveHook,
       reject: this.#rejectHook,
@@ -206,6 +220,14 @@ export class KinesisProducer {
     return this.#emitter.on(event, listener);
   }
 
+  /**
+   * Publishes the metrics of the current interval now (when `metrics` sinks are configured): in a Lambda handler,
+   * before the environment freezes (`withFlushingProducer` calls it). Never rejects.
+   */
+  flushMetrics(): Promise<void> {
+    return this.#metrics.recorder?.flush() ?? Promise.resolve();
+  }
+
   /** A snapshot of the metrics (KPL names). */
   metrics(): ProducerMetricsSnapshot {
     return this.#metrics.snapshot(this.#outstandingRecords + this.#waiting.length);
@@ -225,6 +247,7 @@ export class KinesisProducer {
     }
     this.#state = ProducerState.CLOSED;
     this.#pipeline.close();
+    await this.#metrics.recorder?.close();
     this.#logger.debug('closed');
   }
 

@@ -1,10 +1,14 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   type Clock,
+  defaultLogger,
   InvalidOptionError,
   type Logger,
+  type MetricsOptions,
+  type ProducerTracing,
+  type ResolvedMetricsOptions,
   rejectUnknownOptions,
-  silentLogger,
+  resolveMetricsOptions,
   systemClock,
 } from '@kinesis-kit/commons';
 
@@ -35,8 +39,19 @@ export interface ProducerSettings {
    * keep-alive, `maxConnections` connections, `maxAttempts: 1` (destroyed by close())
    */
   kinesisClient?: KinesisClient;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger;
+  /**
+   * Publish the KPL's metrics (`UserRecordsPut`, `ErrorsByCode`, `BufferingTime`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Without sinks nothing is recorded beyond `metrics()`.
+   * See docs/observability.md. @default undefined (none)
+   */
+  metrics?: MetricsOptions;
+  /**
+   * Trace each PutRecords request (a span per send): `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`.
+   * @default undefined (none)
+   */
+  tracing?: ProducerTracing;
   /** Time source (tests). @default systemClock */
   clock?: Clock;
   /** Random numbers in [0, 1) for backoff jitter (tests). @default Math.random */
@@ -87,10 +102,13 @@ export interface ProducerSettings {
 }
 
 export type ResolvedProducerOptions = Readonly<
-  Required<Omit<ProducerSettings, 'kinesisClient'>> & {
+  Required<Omit<ProducerSettings, 'kinesisClient' | 'metrics' | 'tracing'>> & {
     streamName: string | undefined;
     streamArn: string | undefined;
     kinesisClient: KinesisClient | undefined;
+    /** Undefined when nothing is published. */
+    metrics: ResolvedMetricsOptions | undefined;
+    tracing: ProducerTracing | undefined;
   }
 >;
 
@@ -122,6 +140,8 @@ const PRODUCER_OPTION_KEYS = Object.keys({
   streamArn: true,
   kinesisClient: true,
   logger: true,
+  metrics: true,
+  tracing: true,
   clock: true,
   random: true,
   aggregationEnabled: true,
@@ -176,14 +196,19 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = {
     ...DEFAULT_PRODUCER_OPTIONS,
-    logger: silentLogger(),
+    logger: defaultLogger(),
     clock: systemClock,
     random: Math.random,
     streamName: undefined,
     streamArn: undefined,
     kinesisClient: undefined,
+    tracing: undefined,
     ...defined,
+    metrics: resolveMetricsOptions(options.metrics, 'KinesisProducerLibrary'),
   } as ResolvedProducerOptions;
+  const tracing = resolved.tracing;
+  if (tracing !== undefined && (tracing === null || typeof tracing.startSend !== 'function'))
+    throw new InvalidOptionError('tracing', 'a producer tracing (with startSend())', tracing);
   if (resolved.streamName === undefined && resolved.streamArn === undefined) {
     throw new InvalidOptionError('streamName', 'a stream name (or `streamArn` set)', undefined);
   }

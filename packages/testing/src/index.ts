@@ -1,4 +1,7 @@
 // The public surface of @kinesis-kit/testing: real local servers and fault injection for tests.
+export type { ReceivedDatum, ReceivedPutMetricData } from './cloudWatch/putMetricDataRequest.js';
+export type { LocalCloudWatch } from './cloudWatch/startLocalCloudWatch.js';
+export { CloudWatchMode, startLocalCloudWatch } from './cloudWatch/startLocalCloudWatch.js';
 export { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 export { ServerStartError } from './errors.js';
 export { createFanOutKinesisClient } from './fanOutClient.js';

@@ -316,6 +316,7 @@ export class ShardRunner {
         millisBehindLatest,
         durationMs: this.#o.clock.now() - startedAt,
         discardedByHashKeyRange: result.discardedByHashKeyRange,
+        dataBytes: dataBytesOf(records),
       }));
       return;
     }
@@ -382,4 +383,11 @@ export class ShardRunner {
       this.#o.events.emit('consumer.error', { shardId: this.#shardId, error, context: what });
     }
   }
+}
+
+/** Sum of the records' data sizes (only computed for listeners of consumer.batch_processed). */
+function dataBytesOf(records: readonly { data: Uint8Array }[]): number {
+  let bytes = 0;
+  for (const record of records) bytes += record.data.length;
+  return bytes;
 }

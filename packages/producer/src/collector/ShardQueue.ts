@@ -1,4 +1,5 @@
 import { RecordAggregator } from '@kinesis-kit/aggregation';
+import type { ShardMetrics } from '../metrics/ShardMetrics.js';
 import type { PendingRecord } from '../outcome.js';
 import type { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
 import type { HashKeyRange } from '../shardMap/ShardMap.js';
@@ -42,6 +43,8 @@ export class ShardQueue {
   held = 0;
   /** Its hash key range when the shard map listed it (to find the children of a closed shard). */
   readonly range: HashKeyRange | undefined;
+  /** Its published metrics; undefined unless a metrics sink is configured. */
+  metrics: ShardMetrics | undefined = undefined;
 
   readonly #aggregator: RecordAggregator | undefined;
   readonly #totals: QueueTotals;

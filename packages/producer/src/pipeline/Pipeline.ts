@@ -1,13 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import { classifyAwsError, FailureKind, type Logger, type TypedEmitter } from '@kinesis-kit/commons';
+import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
-import { RecordExpiredError, RecordRejectedError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
 import type { KeyEntry } from '../keyCache/PartitionKeyCache.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { PendingRecord } from '../outcome.js';
 import { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
@@ -17,6 +16,7 @@ import { ShardMap } from '../shardMap/ShardMap.js';
 import type { PutResult } from '../types.js';
 import { Dispatcher } from './Dispatcher.js';
 import { defaultClient } from './defaultClient.js';
+import { firstLoadFailure } from './firstLoadFailure.js';
 import { ShardMapLoader } from './ShardMapLoader.js';
 
 /** How the pipeline settles records and learns whether a flush is under way. */
@@ -46,6 +46,7 @@ export class Pipeline {
   readonly #totals: QueueTotals = { records: 0, bytes: 0 };
   readonly #retrier: Retrier;
   readonly #dispatcher: Dispatcher;
+  readonly #metrics: ProducerMetrics;
   /** Strict ordering (`maxInFlightPerShard: 1`): shards opened by a reshard wait for their closed parents. */
   readonly #strict: boolean;
   /** Closed shards (strict ordering) still holding or sending records; their children wait for them. */
@@ -67,6 +68,7 @@ export class Pipeline {
     this.#emitter = emitter;
     this.#hooks = hooks;
     this.#strict = options.maxInFlightPerShard === 1;
+    this.#metrics = metrics;
     this.#ownsClient = options.kinesisClient === undefined;
     this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
@@ -210,7 +212,9 @@ export class Pipeline {
             info,
           ),
         );
-        created.push(this.#queues.get(info.shardId) as ShardQueue);
+        const queue = this.#queues.get(info.shardId) as ShardQueue;
+        queue.metrics = this.#metrics.recorder?.shard(info.shardId);
+        created.push(queue);
       }
     }
     for (const [shardId, queue] of this.#queues) {
@@ -240,41 +244,22 @@ export class Pipeline {
 
   #onMapFailed(reason: string, error: unknown): void {
     this.#emitter.emitLazy('producer.shard_map_refresh_failed', () => ({ reason, error }));
-    this.#logger.warn({ err: error, reason }, 'ListShards failed');
     if (this.#shardMap.ready || this.#closed) {
+      this.#logger.warn({ err: error, reason }, 'ListShards failed; keeping the current shard map');
       this.#loader.armRefreshTimer();
       return;
     }
-    const failure = classifyAwsError(error);
-    const now = this.#options.clock.now();
+    const verdict = firstLoadFailure(error, this.#options.clock.now(), this.#options.recordTtlMs);
+    this.#logger[verdict.log.level]({ ...verdict.log.fields, reason }, verdict.log.message);
     const parked = this.#parked;
     this.#parked = [];
     for (const record of parked) {
-      if (failure.kind === FailureKind.FATAL) {
-        this.#hooks.reject(
-          record,
-          new RecordRejectedError(`ListShards failed: ${failure.code}: ${failure.message}`, record.input, [], {
-            errorCode: failure.code,
-            cause: error,
-          }),
-        );
-      } else if (record.acceptedAt + this.#options.recordTtlMs <= now) {
-        this.#hooks.reject(
-          record,
-          new RecordExpiredError(
-            `Record expired while the shard map could not be loaded (${failure.code})`,
-            record.input,
-            [],
-            {
-              errorCode: failure.code,
-              cause: error,
-              retriable: true,
-            },
-          ),
-        );
-      } else this.#parked.push(record);
+      if (record.settled) continue;
+      const failed = verdict.errorFor(record);
+      if (failed === undefined) this.#parked.push(record);
+      else this.#hooks.reject(record, failed);
     }
-    if (failure.kind === FailureKind.FATAL) {
+    if (verdict.fatal) {
       this.#started = false; // the next put() tries again
       return;
     }

@@ -10,7 +10,7 @@ import {
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
 import { RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { PendingRecord } from '../outcome.js';
 import type { SendOutcome } from '../sender/Sender.js';
 import type { Attempt, PutResult } from '../types.js';
@@ -81,6 +81,7 @@ export class Retrier {
         errorMessage: failure.message,
       });
       this.#metrics.error(failure.code);
+      record.shard.metrics?.error(failure.code);
       failed.push(i);
       failures.push(failure);
     }
@@ -105,6 +106,7 @@ export class Retrier {
     const last = record.attempts[record.attempts.length - 1];
     const code = last?.errorCode;
     this.#metrics.userRecordExpired += record.records.length;
+    record.shard.metrics?.failed(record.records.length, true);
     this.#emitter.emitLazy('producer.record_expired', () => ({
       shardId: record.shard.shardId,
       userRecordCount: record.records.length,
@@ -144,10 +146,12 @@ export class Retrier {
     metrics.userRecordsPerKinesisRecord.add(users.length);
     this.#settleRetries(record);
     const resolve = this.#hooks.resolve;
+    const shardMetrics = record.shard.metrics;
     if (!record.aggregated) {
       const user = users[0] as PendingRecord;
       metrics.userRecordsPut++;
       metrics.userRecordsDataPut += user.data.length;
+      shardMetrics?.stored(1, user.data.length, record.data.length);
       resolve(user, { shardId, sequenceNumber, attempts: user.allAttempts(attempts) });
       return;
     }
@@ -155,24 +159,31 @@ export class Retrier {
       // Counted once per Kinesis record, not per user record.
       metrics.userRecordsPut += users.length;
       metrics.userRecordsDataPut += record.userDataBytes;
+      shardMetrics?.stored(users.length, record.userDataBytes, record.data.length);
       for (let i = 0; i < users.length; i++) {
         const user = users[i] as PendingRecord;
         resolve(user, { shardId, sequenceNumber, subSequenceNumber: i, attempts: user.allAttempts(attempts) });
       }
       return;
     }
+    let stored = 0;
+    let storedBytes = 0;
     for (let i = 0; i < users.length; i++) {
       if (!only(i)) continue;
       const user = users[i] as PendingRecord;
       metrics.userRecordsPut++;
       metrics.userRecordsDataPut += user.data.length;
+      stored++;
+      storedBytes += user.data.length;
       resolve(user, { shardId, sequenceNumber, subSequenceNumber: i, attempts: user.allAttempts(attempts) });
     }
+    shardMetrics?.stored(stored, storedBytes, record.data.length);
   }
 
   #settleRetries(record: OutgoingRecord): void {
     const retries = Math.max(0, record.attempts.length - 1);
     this.#metrics.retriesPerRecord.add(retries, record.records.length);
+    record.shard.metrics?.retries(retries, record.records.length);
   }
 
   #failed(record: OutgoingRecord, failure: Failure, now: number): void {
@@ -186,6 +197,7 @@ export class Retrier {
         userRecordCount: record.records.length,
       }));
       this.#settleRetries(record);
+      record.shard.metrics?.failed(record.records.length, false);
       const ErrorClass = failure.kind === FailureKind.FATAL ? RecordRejectedError : RecordThrottledError;
       for (const user of record.records) {
         this.#hooks.reject(
