@@ -1,5 +1,5 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { defaultLogger, InvalidOptionError, type Logger } from '@kinesis-kit/commons';
+import { defaultLogger, InvalidOptionError, type Logger, rejectUnknownOptions } from '@kinesis-kit/commons';
 
 /** Options of {@link cloudWatchSink}. */
 export interface CloudWatchSinkOptions {
@@ -45,7 +45,7 @@ export const DEFAULT_CLOUDWATCH_SINK_OPTIONS = Object.freeze({
 });
 
 export function resolveCloudWatchSinkOptions(options: CloudWatchSinkOptions): ResolvedCloudWatchSinkOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  rejectUnknownOptions(options, CLOUDWATCH_SINK_OPTION_KEYS);
   if (options.client === undefined || typeof options.client?.send !== 'function')
     throw new InvalidOptionError('client', 'a CloudWatchClient', options.client);
   const d = DEFAULT_CLOUDWATCH_SINK_OPTIONS;
@@ -69,6 +69,17 @@ export function resolveCloudWatchSinkOptions(options: CloudWatchSinkOptions): Re
     throw new InvalidOptionError('namespace', 'a CloudWatch namespace', resolved.namespace);
   return Object.freeze(resolved);
 }
+
+const CLOUDWATCH_SINK_OPTION_KEYS = Object.keys({
+  client: true,
+  namespace: true,
+  uploadIntervalMs: true,
+  maxQueuedDatums: true,
+  maxDatumsPerRequest: true,
+  requestTimeoutMs: true,
+  storageResolution: true,
+  logger: true,
+} satisfies Record<keyof CloudWatchSinkOptions, true>);
 
 function integer(name: string, value: unknown, min: number, max: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
+import { rejectUnknownOptions } from '../options/rejectUnknownOptions.js';
 import type { Dimension } from './MetricDefinition.js';
 import { MetricsGranularity, MetricsLevel } from './MetricsLevel.js';
 import type { MetricsSink } from './MetricsSink.js';
@@ -45,6 +46,15 @@ export const DEFAULT_METRICS_OPTIONS = Object.freeze({
   intervalMs: 60_000,
 });
 
+const METRICS_OPTION_KEYS = Object.keys({
+  sinks: true,
+  level: true,
+  granularity: true,
+  intervalMs: true,
+  namespace: true,
+  dimensions: true,
+} satisfies Record<keyof MetricsOptions, true>);
+
 /** CloudWatch namespace characters (and EMF's pattern). */
 export const NAMESPACE_PATTERN = /^[a-zA-Z0-9._#:/-]{1,255}$/;
 /** Built-in dimensions a metric may carry at most (stream, shard, error code / operation). */
@@ -62,6 +72,7 @@ export function resolveMetricsOptions(
 ): ResolvedMetricsOptions | undefined {
   if (options === undefined) return undefined;
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('metrics', 'an object', options);
+  rejectUnknownOptions(options, METRICS_OPTION_KEYS, 'metrics');
   const sinks = options.sinks ?? [];
   if (!Array.isArray(sinks) || sinks.some((sink) => typeof sink?.publish !== 'function'))
     throw new InvalidOptionError('metrics.sinks', 'an array of sinks (objects with publish())', sinks);

@@ -1,4 +1,5 @@
 import type { MetricDatum, MetricSeries, MetricsBatch, MetricsSink, MetricsSource } from '@kinesis-kit/commons';
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
 import {
   type Attributes,
   type Counter,
@@ -24,6 +25,11 @@ export interface OpenTelemetryMetricsSinkOptions {
    */
   messagingMetrics?: boolean;
 }
+
+const METRICS_SINK_OPTION_KEYS = Object.keys({
+  meterProvider: true,
+  messagingMetrics: true,
+} satisfies Record<keyof OpenTelemetryMetricsSinkOptions, true>);
 
 /** Instrumentation scope name of the meter. */
 export const METER_NAME = '@kinesis-kit/opentelemetry';
@@ -55,6 +61,7 @@ const MESSAGING: Readonly<Record<string, { name: string; unit: string; seconds: 
  * the stream and global rollups CloudWatch needs would be counted twice here.
  */
 export function openTelemetryMetricsSink(options: OpenTelemetryMetricsSinkOptions = {}): MetricsSink {
+  rejectUnknownOptions(options, METRICS_SINK_OPTION_KEYS);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
   return new OpenTelemetryMetrics(meter, options.messagingMetrics ?? true);
 }

@@ -7,6 +7,7 @@ import type {
   SendSpanOutcome,
   TracedRecord,
 } from '@kinesis-kit/commons';
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
 import {
   type Attributes,
   context as contextApi,
@@ -36,6 +37,12 @@ export interface OpenTelemetryTracingOptions {
   maxLinks?: number;
 }
 
+const TRACING_OPTION_KEYS = Object.keys({
+  tracerProvider: true,
+  unwrapTraceContext: true,
+  maxLinks: true,
+} satisfies Record<keyof OpenTelemetryTracingOptions, true>);
+
 /** Instrumentation scope name of the tracer. */
 export const TRACER_NAME = '@kinesis-kit/opentelemetry';
 
@@ -50,6 +57,7 @@ export type KinesisTracing = ProducerTracing & BatchTracing;
  *   span of every record that carries one, and active while your handler runs (its spans are children).
  */
 export function openTelemetryTracing(options: OpenTelemetryTracingOptions = {}): KinesisTracing {
+  rejectUnknownOptions(options, TRACING_OPTION_KEYS);
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
   return new OpenTelemetryTracing(tracer, options.unwrapTraceContext ?? true, options.maxLinks ?? 128);
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { LogDestination } from '../../logger/jsonLogger.js';
+import { rejectUnknownOptions } from '../../options/rejectUnknownOptions.js';
 
 /** Options of {@link emfAgentDestination}. */
 export interface EmfAgentDestinationOptions {
@@ -26,6 +27,10 @@ export interface EmfAgentDestination extends LogDestination {
  * is unreachable, lines wait in a bounded buffer. The socket is unref'd (it never keeps the process alive).
  */
 export function emfAgentDestination(options: EmfAgentDestinationOptions = {}): EmfAgentDestination {
+  rejectUnknownOptions(
+    options,
+    Object.keys({ endpoint: true, maxBufferedLines: true } satisfies Record<keyof EmfAgentDestinationOptions, true>),
+  );
   const url = new URL(options.endpoint ?? process.env.AWS_EMF_AGENT_ENDPOINT ?? 'tcp://127.0.0.1:25888');
   const host = url.hostname;
   const port = Number(url.port || 25888);

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../errors.js';
 import type { LogDestination } from '../../logger/jsonLogger.js';
+import { rejectUnknownOptions } from '../../options/rejectUnknownOptions.js';
 import type { MetricsBatch, MetricsSink } from '../MetricsSink.js';
 import { type EmfDocumentOptions, emfDocuments } from './emfDocuments.js';
 import { EMF_LIMITS, EMF_NAMESPACE_PATTERN } from './emfLimits.js';
@@ -14,11 +15,18 @@ export interface EmfSinkOptions extends EmfDocumentOptions {
   destination?: LogDestination;
 }
 
+const EMF_SINK_OPTION_KEYS = Object.keys({
+  destination: true,
+  namespace: true,
+  storageResolution: true,
+} satisfies Record<keyof EmfSinkOptions, true>);
+
 /**
  * A sink writing CloudWatch embedded metric format: one JSON line per document (see `emfDocuments()`), which
  * CloudWatch Logs turns into metrics without any API call from the process. No dependencies.
  */
 export function emfSink(options: EmfSinkOptions = {}): MetricsSink {
+  rejectUnknownOptions(options, EMF_SINK_OPTION_KEYS);
   const { destination = process.stdout, namespace } = options;
   if (
     namespace !== undefined &&
