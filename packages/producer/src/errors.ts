@@ -23,13 +23,22 @@ export type ValidationErrorReason = (typeof ValidationErrorReason)[keyof typeof 
 /** Thrown by `put()` (as a rejected promise, before anything is queued) for a record Kinesis would refuse. */
 export class ValidationError extends KinesisKitError {
   readonly reason: ValidationErrorReason;
-  /** What the caller passed. */
-  readonly record: unknown;
+  /** What the caller passed (not enumerable: see {@link hideRecord}). */
+  declare readonly record: unknown;
   constructor(reason: ValidationErrorReason, message: string, record: unknown) {
     super(message);
     this.reason = reason;
-    this.record = record;
+    hideRecord(this, record);
   }
+}
+
+/**
+ * Attaches the record as a non-enumerable property: callers read `error.record` (to dead-letter it), but logging
+ * the error (pino's `err` serializer, `JSON.stringify`, `util.inspect`, a test runner's report) never writes the
+ * record's data or partition key, which may be personal or secret.
+ */
+function hideRecord(error: Error, record: unknown): void {
+  Object.defineProperty(error, 'record', { value: record, enumerable: false, writable: false, configurable: true });
 }
 
 /**
@@ -37,8 +46,8 @@ export class ValidationError extends KinesisKitError {
  * every attempt made to send it, so callers can dead-letter it.
  */
 export class PutRecordError extends KinesisKitError {
-  /** The record exactly as passed to `put()`. */
-  readonly record: ProducerRecord;
+  /** The record exactly as passed to `put()` (not enumerable: logging the error does not log its data or key). */
+  declare readonly record: ProducerRecord;
   /** Every `PutRecords` attempt that carried this record, oldest first. */
   readonly attempts: readonly Attempt[];
   /** The last Kinesis error code (`ProvisionedThroughputExceededException`, `AccessDeniedException`, …), if any. */
@@ -50,7 +59,7 @@ export class PutRecordError extends KinesisKitError {
     options: { errorCode?: string | undefined; cause?: unknown; retriable?: boolean } = {},
   ) {
     super(message, { cause: options.cause, retriable: options.retriable ?? false });
-    this.record = record;
+    hideRecord(this, record);
     this.attempts = attempts;
     this.errorCode = options.errorCode;
   }
