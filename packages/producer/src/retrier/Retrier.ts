@@ -113,20 +113,19 @@ export class Retrier {
   }
 
   /**
-   * Fails the user records of `record` (all, or those `only` picks by index) that are not settled yet with
-   * ProducerClosedError, each with every attempt made to send it: close() was aborted before they were stored.
+   * Fails the user records of `record` not settled yet with ProducerClosedError, each with every attempt made to
+   * send it: close() was aborted before they were stored.
    */
-  close(record: OutgoingRecord, only?: (index: number) => boolean): void {
-    const code = record.attempts[record.attempts.length - 1]?.errorCode;
-    for (let i = 0; i < record.records.length; i++) {
-      const user = record.records[i] as PendingRecord;
-      if (user.settled || (only !== undefined && !only(i))) continue;
-      this.closeUser(user, user.allAttempts(record.attempts), code);
-    }
+  close(record: OutgoingRecord): void {
+    for (const user of record.records) if (!user.settled) this.closeUser(user, user.allAttempts(record.attempts));
   }
 
-  /** Fails one user record with ProducerClosedError (close() aborted before it was stored). */
-  closeUser(user: PendingRecord, attempts: readonly Attempt[], errorCode?: string): void {
+  /**
+   * Fails one user record with ProducerClosedError (close() aborted before it was stored); `errorCode` is its last
+   * attempt's.
+   */
+  closeUser(user: PendingRecord, attempts: readonly Attempt[]): void {
+    const errorCode = attempts[attempts.length - 1]?.errorCode;
     this.#hooks.reject(
       user,
       new ProducerClosedError(
