@@ -8,7 +8,7 @@ import {
   type TypedEmitter,
 } from '@kinesis-kit/commons';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
-import { RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
+import { ProducerClosedError, RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
 import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { PendingRecord } from '../outcome.js';
@@ -36,13 +36,16 @@ export interface RetrierSettings {
 /**
  * Turns a PutRecords outcome into each record's fate: stored (resolve every user record inside, with its
  * sub-sequence number when aggregated), retried (back to the front of its shard queue after exponential backoff
- * with jitter), or failed with a typed error (non-retriable code, throttled with `failIfThrottled`, or past its TTL).
+ * with jitter), or failed with a typed error (non-retriable code, throttled with `failIfThrottled`, past its TTL,
+ * or — once `close({ signal })` was aborted — ProducerClosedError instead of a retry).
  */
 export class Retrier {
   readonly #settings: RetrierSettings;
   readonly #hooks: RetrierHooks;
   readonly #emitter: TypedEmitter<ProducerEvents>;
   readonly #metrics: ProducerMetrics;
+  /** Set by an aborted close(): nothing is retried any more, so every record still held gets a fate now. */
+  #abandoned = false;
 
   constructor(
     settings: RetrierSettings,
@@ -99,6 +102,42 @@ export class Retrier {
       }
       this.#failed(record, failure, now);
     }
+  }
+
+  /** From now on a record that would be retried fails with ProducerClosedError instead (close() was aborted). */
+  abandon(): void {
+    this.#abandoned = true;
+  }
+
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /**
+   * Fails the user records of `record` not settled yet with ProducerClosedError, each with every attempt made to
+   * send it: close() was aborted before they were stored.
+   */
+  close(record: OutgoingRecord): void {
+    for (const user of record.records) if (!user.settled) this.closeUser(user, user.allAttempts(record.attempts));
+  }
+
+  /**
+   * Fails one user record with ProducerClosedError (close() aborted before it was stored); `errorCode` is its last
+   * attempt's.
+   */
+  closeUser(user: PendingRecord, attempts: readonly Attempt[]): void {
+    const errorCode = attempts[attempts.length - 1]?.errorCode;
+    this.#hooks.reject(
+      user,
+      new ProducerClosedError(
+        attempts.length === 0
+          ? 'close() was aborted before the record was sent'
+          : `close() was aborted before the record was stored (${attempts.length} attempt(s)${errorCode === undefined ? '' : `; last error ${errorCode}`})`,
+        user.input,
+        attempts,
+        { errorCode },
+      ),
+    );
   }
 
   /** Fails every user record of `record` with RecordExpiredError. */
@@ -208,6 +247,11 @@ export class Retrier {
           }),
         );
       }
+      return;
+    }
+    if (this.#abandoned) {
+      this.#settleRetries(record);
+      this.close(record);
       return;
     }
     const attempt = record.attempts.length;
