@@ -156,7 +156,7 @@ export class Retrier {
       this.#hooks.reject(
         user,
         new RecordExpiredError(
-          `Record expired after ${attempts.length} attempt(s)${code === undefined ? ' (never sent)' : `; last error ${code}`}`,
+          `Record expired after ${attempts.length} attempt(s)${expiryDetail(attempts, code)}`,
           user.input,
           attempts,
           { errorCode: code, retriable: true },
@@ -274,4 +274,15 @@ export class Retrier {
     }));
     this.#hooks.requeue(record);
   }
+}
+
+/** Why an expired record's attempts did not store it, for the error message. */
+function expiryDetail(attempts: readonly Attempt[], code: string | undefined): string {
+  if (attempts.length === 0) return ' (never sent)';
+  if (code !== undefined) return `; last error ${code}`;
+  // Its last attempt stored it, in a shard other than predicted (a reshard): it was being sent again.
+  const last = attempts[attempts.length - 1];
+  return last?.success === true
+    ? `; last stored in ${last.shardId ?? 'another shard'}, being re-sent after a reshard`
+    : '';
 }
