@@ -7,6 +7,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { testBudgetMs } from '@kinesis-kit/testing';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,33 +136,37 @@ describe('a fresh ESM app (npm install of the tarballs)', () => {
     for (const name of sdkClients) expect(installedCopies(esmApp, name), name).toHaveLength(1);
   });
 
-  it('walks through docs/getting-started.md: kinesis-kit-local, then the README producer and consumer, no client passed in', async () => {
-    // The installed bin, as `npx kinesis-kit-local` runs it; free ports instead of the guide's fixed ones.
-    const local = await timed('kinesis-kit-local', () =>
-      runKinesisKitLocal(
-        path.join(esmApp, 'node_modules/.bin/kinesis-kit-local'),
-        ['--stream', 'orders:2', '--kinesis-port', '0', '--dynamodb-port', '0'],
-        { cwd: esmApp, env: process.env },
-      ),
-    );
-    try {
-      // The SDK's own environment variables, as printed: the default clients pick them up.
-      const env = { ...process.env, ...local.env };
-      const produced = await run(process.execPath, ['out/producer-quickstart.js'], { cwd: esmApp, env });
-      expect(produced).toMatch(/^stored in shardId-\d+ at \d+$/m);
-      // The consumer's default clients are HTTP/1.1 like the producer's (the SDK's default Kinesis client is HTTP/2,
-      // which kinesis-local breaks): it reads the 1,001 records, and SIGTERM stops it gracefully, exit code 0.
-      const consumer = watchChild(process.execPath, ['out/consumer-quickstart.js'], { cwd: esmApp, env });
+  it(
+    'walks through docs/getting-started.md: kinesis-kit-local, then the README producer and consumer, no client passed in',
+    async () => {
+      // The installed bin, as `npx kinesis-kit-local` runs it; free ports instead of the guide's fixed ones.
+      const local = await timed('kinesis-kit-local', () =>
+        runKinesisKitLocal(
+          path.join(esmApp, 'node_modules/.bin/kinesis-kit-local'),
+          ['--stream', 'orders:2', '--kinesis-port', '0', '--dynamodb-port', '0'],
+          { cwd: esmApp, env: process.env },
+        ),
+      );
       try {
-        await timed('README consumer', () => consumer.until((stdout) => recordLines(stdout) >= 1_001));
+        // The SDK's own environment variables, as printed: the default clients pick them up.
+        const env = { ...process.env, ...local.env };
+        const produced = await run(process.execPath, ['out/producer-quickstart.js'], { cwd: esmApp, env });
+        expect(produced).toMatch(/^stored in shardId-\d+ at \d+$/m);
+        // The consumer's default clients are HTTP/1.1 like the producer's (the SDK's default Kinesis client is HTTP/2,
+        // which kinesis-local breaks): it reads the 1,001 records, and SIGTERM stops it gracefully, exit code 0.
+        const consumer = watchChild(process.execPath, ['out/consumer-quickstart.js'], { cwd: esmApp, env });
+        try {
+          await timed('README consumer', () => consumer.until((stdout) => recordLines(stdout) >= 1_001));
+        } finally {
+          consumer.child.kill('SIGTERM');
+        }
+        expect(await consumer.exit, consumer.output()).toBe(0);
       } finally {
-        consumer.child.kill('SIGTERM');
+        expect(await local.stop(), local.cli.output()).toBe(0);
       }
-      expect(await consumer.exit, consumer.output()).toBe(0);
-    } finally {
-      expect(await local.stop(), local.cli.output()).toBe(0);
-    }
-  }, 120_000);
+    },
+    testBudgetMs(120_000),
+  );
 
   it('runs the local quickstart (both README quickstarts) on servers from the packed @kinesis-kit/testing', async () => {
     const output = await timed('local quickstart', () =>

@@ -192,6 +192,7 @@ export class KinesisConsumer {
           clock: o.clock,
         }),
       tickMs: o.schedulerTickMs,
+      stuckShardThresholdMs: o.stuckShardThresholdMs,
       events: this.#events,
       metrics: this.#metrics,
       logger: o.logger,

@@ -64,6 +64,17 @@ export interface ConsumerEvents {
   'consumer.fetch_error': { shardId: string; error: unknown; attempt: number; retryInMs: number };
   /** The shard iterator expired; a fresh one was requested from the last fetched position. */
   'consumer.iterator_expired': { shardId: string };
+  /**
+   * `stuck: true`: the shard has made no progress for `stuckShardThresholdMs` although it is behind (or no read has
+   * succeeded): a processor failing over and over, reads failing. Emitted once per episode, with a warning; then
+   * `stuck: false` when it moves again.
+   */
+  'consumer.shard_stuck': {
+    shardId: string;
+    stuck: boolean;
+    stuckForMs: number;
+    millisBehindLatest: number | undefined;
+  };
   /** The shard was read to its end and checkpointed `SHARD_END`; its children can start. */
   'consumer.shard_ended': { shardId: string; childShardIds: string[] };
   /** Per fetch: how far behind the tip this shard's reader is. */

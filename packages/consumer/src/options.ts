@@ -138,6 +138,11 @@ export interface KinesisConsumerSettings {
    * @default 10000 (KCL `parentShardPollIntervalMillis` 10000)
    */
   parentShardPollIntervalMs?: number | undefined;
+  /**
+   * A shard that makes no progress for this long while behind (or with every read failing) is reported:
+   * `consumer.shard_stuck`, a warning, the `StuckShards` metric. @default 60000
+   */
+  stuckShardThresholdMs?: number | undefined;
   /** How often the scheduler reconciles held leases with running shards. @default 1000 */
   schedulerTickMs?: number | undefined;
 
@@ -195,6 +200,7 @@ export interface ResolvedKinesisConsumerOptions {
   maxConcurrentBatches: number;
   parentShardPollIntervalMs: number;
   schedulerTickMs: number;
+  stuckShardThresholdMs: number;
   failoverTimeMs: number;
   keepProcessAlive: boolean;
   stopTimeoutMs: number;
@@ -216,6 +222,7 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
   maxConcurrentBatches: 64,
   parentShardPollIntervalMs: 10_000,
   schedulerTickMs: 1_000,
+  stuckShardThresholdMs: 60_000,
   failoverTimeMs: 10_000,
   stopTimeoutMs: 20_000,
 } as const);
@@ -240,6 +247,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     maxConcurrentBatches: options.maxConcurrentBatches ?? d.maxConcurrentBatches,
     parentShardPollIntervalMs: options.parentShardPollIntervalMs ?? d.parentShardPollIntervalMs,
     schedulerTickMs: options.schedulerTickMs ?? d.schedulerTickMs,
+    stuckShardThresholdMs: options.stuckShardThresholdMs ?? d.stuckShardThresholdMs,
     failoverTimeMs: options.failoverTimeMs ?? d.failoverTimeMs,
     stopTimeoutMs: options.stopTimeoutMs ?? d.stopTimeoutMs,
     keepProcessAlive: options.keepProcessAlive ?? true,
@@ -284,6 +292,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
   integer('maxConcurrentBatches', o.maxConcurrentBatches, 1);
   integer('parentShardPollIntervalMs', o.parentShardPollIntervalMs, 10);
   integer('schedulerTickMs', o.schedulerTickMs, 10);
+  integer('stuckShardThresholdMs', o.stuckShardThresholdMs, 1);
   integer('failoverTimeMs', o.failoverTimeMs, 1_000);
   if (o.stopTimeoutMs !== Number.POSITIVE_INFINITY) integer('stopTimeoutMs', o.stopTimeoutMs, 0);
   const auto = o.autoCheckpoint ?? {};
@@ -324,6 +333,7 @@ export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): 
     maxConcurrentBatches: o.maxConcurrentBatches,
     parentShardPollIntervalMs: o.parentShardPollIntervalMs,
     schedulerTickMs: o.schedulerTickMs,
+    stuckShardThresholdMs: o.stuckShardThresholdMs,
     failoverTimeMs: o.failoverTimeMs,
     stopTimeoutMs: o.stopTimeoutMs,
     keepProcessAlive: o.keepProcessAlive,
@@ -367,6 +377,7 @@ const CONSUMER_OPTION_KEYS = Object.keys({
   retrieval: true,
   metrics: true,
   tracing: true,
+  stuckShardThresholdMs: true,
 } satisfies Record<
   keyof KinesisConsumerSettings | 'streamName' | 'streamArn' | 'processor' | 'eachBatch' | 'eachRecord',
   true

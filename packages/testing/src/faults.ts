@@ -46,6 +46,11 @@ export interface FaultRule {
   when?: (input: Readonly<Record<string, unknown>>) => boolean;
   /** Wait this long before failing (or, for `delay`, before passing the call on). @default 0 */
   delayMs?: number;
+  /**
+   * Also wait until this settles (after `delayMs`) before failing or passing the call on: a stall that the test ends
+   * on an event (say, once the caller gave up on the call) instead of after a guessed time.
+   */
+  until?: PromiseLike<unknown>;
   /** Send the request, then fail: the server did the work but the caller never hears. @default false */
   afterSend?: boolean;
   /** For `partial`: the share of entries that fail. @default 0.5 */
@@ -90,6 +95,7 @@ const FAULT_RULE_KEYS = Object.keys({
   failureRate: true,
   partialErrorCode: true,
   random: true,
+  until: true,
 } satisfies Record<keyof FaultRule, true>);
 
 let installed = 0;
@@ -140,7 +146,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
     const index = pick(context.commandName ?? '', args.input, false);
     if (index < 0) return next(args);
     const rule = state.rules[index] as FaultRule;
-    if (rule.delayMs) await delay(rule.delayMs);
+    await hold(rule);
     if (rule.fault === Fault.DELAY) return next(args);
     if (rule.afterSend) await next(args);
     throw makeError(rule.fault as Exclude<Fault, 'partial' | 'delay'> | CustomFault, context.commandName ?? '');
@@ -151,7 +157,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
     const index = pick(context.commandName, args.input, true);
     if (index < 0) return next(args);
     const rule = state.rules[index] as FaultRule;
-    if (rule.delayMs) await delay(rule.delayMs);
+    await hold(rule);
     return putRecordsWithFailures(next, args, rule);
   };
 
@@ -253,6 +259,13 @@ function makeError(fault: Exclude<Fault, 'partial' | 'delay'> | CustomFault, com
   });
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits out a rule's `delayMs`, then its `until` (settled either way). */
+async function hold(rule: FaultRule): Promise<void> {
+  if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
+  if (rule.until !== undefined) {
+    await Promise.resolve(rule.until).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
 }

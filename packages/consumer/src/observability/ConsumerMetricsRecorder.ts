@@ -48,6 +48,7 @@ export class ConsumerMetricsRecorder {
   readonly #registry: MetricsRegistry;
   readonly #publisher: MetricsPublisher;
   readonly #shards = new Map<string, ShardHandles>();
+  readonly #stuckShards = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #worker: {
     lostLeases: MetricHandle;
@@ -78,6 +79,7 @@ export class ConsumerMetricsRecorder {
       checkpointFailures: registry.handle(ConsumerMetric.CheckpointFailures, [worker]),
     };
     registry.gauge(ConsumerMetric.CurrentLeases, renew, currentLeases);
+    registry.gauge(ConsumerMetric.StuckShards, worker, () => this.#stuckShards.size);
     registry.gauge(ConsumerMetric.NumWorkers, take, () => this.#lastCycle?.liveWorkers.length);
     registry.gauge(ConsumerMetric.TotalLeases, take, () => this.#lastCycle?.activeLeaseCount);
     registry.gauge(ConsumerMetric.NeededLeases, take, () => this.#lastCycle?.target);
@@ -120,6 +122,10 @@ export class ConsumerMetricsRecorder {
       if (millisBehindLatest !== undefined) shard.millisBehindLatest.add(millisBehindLatest);
     });
     on('consumer.iterator_expired', ({ shardId }) => this.#shard(shardId).expiredIterator.add(1));
+    on('consumer.shard_stuck', ({ shardId, stuck }) => {
+      if (stuck) this.#stuckShards.add(shardId);
+      else this.#stuckShards.delete(shardId);
+    });
     on('consumer.processor_error', ({ shardId }) => this.#shard(shardId).processorErrors.add(1));
     on('consumer.fetch_error', ({ shardId }) => this.#shard(shardId).fetchErrors.add(1));
     on('consumer.checkpoint', ({ shardId }) => this.#shard(shardId).checkpointSuccess.add(1));

@@ -100,6 +100,13 @@ export const ConsumerMetric = Object.freeze({
     'Checkpoint writes that failed (lease lost, throttling). No KCL counterpart.',
   ),
   CurrentLeases: metric('CurrentLeases', COUNT, 'SUMMARY', GAUGE, 'Shard leases this worker holds.'),
+  StuckShards: metric(
+    'StuckShards',
+    COUNT,
+    'SUMMARY',
+    GAUGE,
+    'Shards without progress for stuckShardThresholdMs while behind (consumer.shard_stuck). No KCL counterpart.',
+  ),
   LostLeases: metric('LostLeases', COUNT, 'SUMMARY', COUNTER, 'Leases this worker lost (taken by another, expired).'),
   TakenLeases: metric('TakenLeases', COUNT, 'SUMMARY', COUNTER, 'Leases this worker gained.'),
   NumWorkers: metric('NumWorkers', COUNT, 'SUMMARY', GAUGE, 'Live workers, as this worker sees the lease table.'),

@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   leases: SchedulerLeases;
   createRunner: (lease: RunnerLease) => ShardRunner;
   tickMs: number;
+  /** A processing shard without progress for this long while behind (or never read) is reported stuck. */
+  stuckShardThresholdMs: number;
   events: TypedEmitter<ConsumerEvents>;
   metrics: ConsumerMetrics;
   logger: Logger;
@@ -41,6 +43,8 @@ export class Scheduler {
    * while that session lasts.
    */
   readonly #finished = new Map<string, number>();
+  /** Shards reported stuck and not yet reported moving again. */
+  readonly #stuck = new Set<string>();
   #timer: TimerHandle | undefined;
   #unsubscribe: (() => void)[] = [];
   #stopping = false;
@@ -99,7 +103,47 @@ export class Scheduler {
       this.#finished.delete(shardId);
       if (!this.#runners.has(shardId)) this.#o.metrics.remove(shardId);
     }
+    this.#watchStalls();
     return { started, lost };
+  }
+
+  /**
+   * Reports a shard whose runner made no progress for `stuckShardThresholdMs` while behind (a processor failing
+   * over and over, reads failing): `consumer.shard_stuck` with `stuck: true` and a warning, once per episode; and
+   * `stuck: false` when it moves again (or its runner ends).
+   */
+  #watchStalls(): void {
+    for (const [shardId, { runner }] of this.#runners) {
+      const stall = runner.stall();
+      const stuck = stall !== undefined && stall.stalledForMs >= this.#o.stuckShardThresholdMs;
+      if (stuck === this.#stuck.has(shardId)) continue;
+      if (stuck) {
+        this.#stuck.add(shardId);
+        this.#logger.warn(
+          { shardId, stuckForMs: Math.round(stall.stalledForMs), millisBehindLatest: stall.millisBehindLatest },
+          'shard stuck: no progress while behind',
+        );
+      } else {
+        this.#stuck.delete(shardId);
+        this.#logger.info({ shardId }, 'shard no longer stuck');
+      }
+      this.#o.events.emit('consumer.shard_stuck', {
+        shardId,
+        stuck,
+        stuckForMs: stall === undefined ? 0 : Math.round(stall.stalledForMs),
+        millisBehindLatest: stall?.millisBehindLatest,
+      });
+    }
+    for (const shardId of this.#stuck) {
+      if (this.#runners.has(shardId)) continue;
+      this.#stuck.delete(shardId);
+      this.#o.events.emit('consumer.shard_stuck', {
+        shardId,
+        stuck: false,
+        stuckForMs: 0,
+        millisBehindLatest: undefined,
+      });
+    }
   }
 
   #startRunner(lease: RunnerLease): void {
