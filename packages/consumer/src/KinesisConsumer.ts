@@ -11,23 +11,20 @@ import {
 import PQueue from 'p-queue';
 import { consumerClients } from './clients/consumerClients.js';
 import { ConsumerStateError } from './errors.js';
-import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
+import type { ConsumerEvents } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
 import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
 import { PrefetchBudget } from './fetch/PrefetchBudget.js';
 import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
+import { forwardLeaseEvents } from './lease/forwardLeaseEvents.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 import { ConsumerMetrics, type ConsumerMetricsSnapshot } from './metrics/ConsumerMetrics.js';
 import { ConsumerObservability } from './observability/ConsumerObservability.js';
-import {
-  type KinesisConsumerOptions,
-  type ResolvedKinesisConsumerOptions,
-  resolveKinesisConsumerOptions,
-} from './options.js';
-import { HandlerProcessor } from './processor/HandlerProcessor.js';
-import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
+import type { KinesisConsumerOptions, ResolvedKinesisConsumerOptions } from './options.js';
+import { processorFactoryOf } from './processor/handlerProcessorFactory.js';
+import { resolveKinesisConsumerOptions } from './resolveOptions.js';
 import type { RunnerLease } from './runner/RunnerLeases.js';
 import { ShardRunner } from './runner/ShardRunner.js';
 import { Scheduler } from './scheduler/Scheduler.js';
@@ -141,7 +138,7 @@ export class KinesisConsumer {
       clock: o.clock,
     });
     this.#coordinator = coordinator;
-    this.#forwardLeaseEvents(coordinator);
+    forwardLeaseEvents(coordinator, this.#events, this.#logger);
     this.#observability.leasesCreated(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator);
     this.#leaseLayer = leaseLayer;
@@ -170,7 +167,7 @@ export class KinesisConsumer {
             prefetchBudget,
           );
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
-    const processorFactory = this.#observability.processors(this.#processorFactory());
+    const processorFactory = this.#observability.processors(processorFactoryOf(o, this.#logger, this.#events));
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
     this.#scheduler = new Scheduler({
       leases: leaseLayer,
@@ -342,77 +339,11 @@ export class KinesisConsumer {
     }
   }
 
-  /**
-   * The lease layer's events, for `on()` users and operators: taking cycles that took leases, graceful handoffs,
-   * shard syncs that changed leases, and background failures (renewals, taking, shard sync) as `consumer.error`,
-   * logged at warn (the loops retry them on their own).
-   */
-  #forwardLeaseEvents(coordinator: LeaseCoordinator): void {
-    const events = this.#events;
-    coordinator.on('taking_cycle', (cycle) => {
-      if (cycle.taken.length === 0) return;
-      events.emit('consumer.leases_taken', {
-        shardIds: [...cycle.taken],
-        stolen: cycle.stolen,
-        target: cycle.target,
-        liveWorkers: cycle.liveWorkers.length,
-      });
-    });
-    coordinator.on('lease_handoff', ({ leaseKey, outcome, to }) =>
-      events.emit('consumer.lease_handoff', { shardId: leaseKey, outcome, ...(to === undefined ? {} : { to }) }),
-    );
-    coordinator.on('shard_sync', (result) => {
-      if (result.created.length > 0 || result.removed.length > 0) events.emit('consumer.shard_sync', result);
-    });
-    coordinator.on('error', ({ error, context }) => {
-      this.#logger.warn({ err: error, context }, 'lease layer step failed; retrying');
-      events.emit('consumer.error', { error, context });
-    });
-  }
-
   /** Once stopped (or failed to start): no keep-alive handle, and the default clients' sockets closed. */
   #releaseProcess(): void {
     this.#keepAlive?.cancel();
     this.#keepAlive = undefined;
     for (const client of this.#ownedClients) client.destroy();
     this.#ownedClients = [];
-  }
-
-  #processorFactory(): RecordProcessorFactory {
-    const o = this.#o;
-    if (o.processor !== undefined) return o.processor;
-    // With eachRecord, `skip` means that record: the batch goes on with the next one.
-    const skipRecords = o.eachRecord !== undefined && o.onProcessorError === ProcessorErrorAction.SKIP;
-    return () =>
-      new HandlerProcessor({
-        eachBatch: o.eachBatch,
-        eachRecord: o.eachRecord,
-        autoCheckpoint: o.autoCheckpoint,
-        clock: o.clock,
-        onCheckpointError: (error) => {
-          this.#logger.warn({ err: error }, 'automatic checkpoint failed; the next one covers it');
-          this.#events.emit('consumer.error', { error, context: 'auto_checkpoint' });
-        },
-        onSkippedRecord: skipRecords
-          ? (error, record, shardId) => {
-              this.#logger.warn(
-                {
-                  err: error,
-                  shardId,
-                  sequenceNumber: record.sequenceNumber,
-                  subSequenceNumber: record.subSequenceNumber,
-                },
-                'eachRecord threw; record skipped',
-              );
-              this.#events.emit('consumer.processor_error', {
-                shardId,
-                error,
-                attempt: 1,
-                action: ProcessorErrorAction.SKIP,
-                recordCount: 1,
-              });
-            }
-          : undefined,
-      });
   }
 }

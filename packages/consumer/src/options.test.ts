@@ -1,11 +1,8 @@
 import { InvalidOptionError } from '@kinesis-kit/commons';
 import { describe, expect, it } from 'vitest';
 import { KinesisConsumer } from './KinesisConsumer.js';
-import {
-  DEFAULT_KINESIS_CONSUMER_OPTIONS,
-  type KinesisConsumerOptions,
-  resolveKinesisConsumerOptions,
-} from './options.js';
+import { DEFAULT_KINESIS_CONSUMER_OPTIONS, type KinesisConsumerOptions } from './options.js';
+import { resolveKinesisConsumerOptions } from './resolveOptions.js';
 
 const base = { streamName: 's', applicationName: 'app', eachBatch: () => {} };
 
