@@ -10,5 +10,7 @@ const consumer = new KinesisConsumer({
     console.log(shardId, record.sequenceNumber, order.orderId);
   }, // a checkpoint is written after each batch that succeeds; a throw retries the batch
 });
-process.once('SIGTERM', () => void consumer.stop().then(() => process.exit(0))); // hand the shards over
+const stop = () => void consumer.stop().then(() => process.exit(0)); // hands the shards over to other workers
+process.once('SIGINT', stop); // Ctrl-C
+process.once('SIGTERM', stop); // ECS, Kubernetes, systemd
 await consumer.start(); // keeps the process running until stop()

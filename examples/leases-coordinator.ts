@@ -3,7 +3,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { silentLogger } from '@kinesis-kit/commons';
-import { DynamoDBLeaseTable, LeaseCoordinator, LeaseLostError, ShardSyncer } from '@kinesis-kit/consumer';
+import { LeaseLostError } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, LeaseCoordinator, ShardSyncer } from '@kinesis-kit/consumer/leases';
 
 const logger = silentLogger();
 const leaseTable = new DynamoDBLeaseTable({

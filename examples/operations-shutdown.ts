@@ -42,7 +42,7 @@ export async function run(emit: (name: string, value: number, shardId?: string) 
     clearInterval(metrics);
     const deadline = AbortSignal.timeout(SHUTDOWN_BUDGET_MS);
     await consumer.stop(); // in-flight batch finishes, checkpoint, leases released: others take over at once
-    await producer.close({ signal: deadline }); // flush; records still unsent at the deadline are rejected
+    await producer.close({ signal: deadline }); // flush; at the deadline, records not stored are rejected
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

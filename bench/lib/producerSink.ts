@@ -2,7 +2,7 @@
 // (or the floor loop) while keeping a bounded number of records unsettled, and the floor loop itself.
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { partitionKeyHash, RecordAggregator } from '@kinesis-kit/aggregation';
-import { KinesisProducer, type ProducerOptions } from '@kinesis-kit/producer';
+import { KinesisProducer, type ProducerSettings } from '@kinesis-kit/producer';
 
 export const KEYS = Array.from({ length: 1000 }, (_, i) => `key-${String(i).padStart(8, '0')}`);
 export const DATA = Array.from({ length: 1000 }, (_, i) => Buffer.alloc(100, i & 0xff));
@@ -181,7 +181,7 @@ export async function drive(producer: Putter, total: number, window = 50_000, ma
   return { perSecond: total / seconds, cpuNsPerRecord: ((cpu.user + cpu.system) * 1000) / total, seconds };
 }
 
-export async function sinkRun(options: Partial<ProducerOptions>, total: number, window = 50_000, many = false) {
+export async function sinkRun(options: Partial<ProducerSettings>, total: number, window = 50_000, many = false) {
   // rateLimit ∞: the sink is not a shard; with the default, 4 shards × 1.5 MiB/s would be what is measured.
   const producer = new KinesisProducer({
     streamName: 'sink',

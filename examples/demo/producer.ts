@@ -13,6 +13,11 @@ const producer = new KinesisProducer({
   // Strict per-key order (one request in flight per shard): the summary checks that every key's records are
   // stored, and so processed, in put() order — the default mode may store a retried record after later ones.
   maxInFlightPerShard: 1,
+  // kinesis-local on a busy laptop can take many seconds per PutRecords: a request timed out while it was stored
+  // would be sent again (a second copy, after later records), and strict ordering queues records behind it. The
+  // demo waits for the server instead.
+  requestTimeoutMs: 60_000,
+  recordTtlMs: 300_000,
 });
 
 let n = 0;

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock, Logger } from '@kinesis-kit/commons';
-import { DynamoDBLeaseTable, type Lease, LeaseCoordinator, newLease, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, type Lease, LeaseCoordinator, newLease } from '@kinesis-kit/consumer/leases';
 import { FakeDynamoDB } from '../dynamodb/FakeDynamoDB.js';
 import { LeaseStore } from '../dynamodb/LeaseStore.js';
 import { type CallFate, type FaultPolicy, OK } from '../network/callFate.js';

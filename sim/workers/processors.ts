@@ -1,8 +1,9 @@
 import { type Clock, sleep } from '@kinesis-kit/commons';
 import {
+  type ConsumerHandler,
   type ConsumerRecord,
   InvalidCheckpointError,
-  type KinesisConsumerOptions,
+  type KinesisConsumerSettings,
   LeaseLostError,
   type RecordCheckpointer,
   type RecordProcessor,
@@ -35,7 +36,7 @@ export class SimProcessorError extends Error {
   override readonly name = 'SimProcessorError';
 }
 
-type HandlerOptions = Pick<KinesisConsumerOptions, 'eachRecord' | 'eachBatch' | 'processor' | 'autoCheckpoint'>;
+type HandlerOptions = ConsumerHandler & Pick<KinesisConsumerSettings, 'autoCheckpoint'>;
 
 /** The consumer options that install the worker's processor variant. */
 export function processorOptions(ctx: ProcessorContext): HandlerOptions {

@@ -69,9 +69,12 @@ describe('fault suite: lease table partition', () => {
     const producing = produce(producer, acked, { total: 1_500, perTick: 50, everyMs: 200, keys: 100 });
     await sleep(1_000);
     blackout.from = Date.now();
-    // What "cut" holds when the blackout starts (a steal can still land between settling and now).
+    // What "cut" holds when the blackout starts (a balancing move can still land between settling and now): a shard
+    // gained and not since lost, or handed over (a move ends its runner: 'done').
     const cutShards = [...new Set(lines.filter((l) => l.w === 'cut').map((l) => l.shardId as string))].filter((s) => {
-      const last = lines.filter((l) => l.w === 'cut' && l.shardId === s && (l.type === 'gained' || l.type === 'lost'));
+      const last = lines.filter(
+        (l) => l.w === 'cut' && l.shardId === s && (l.type === 'gained' || l.type === 'lost' || l.type === 'done'),
+      );
       return last.at(-1)?.type === 'gained';
     });
     blackout.to = blackout.from + 2 * failoverTimeMs;

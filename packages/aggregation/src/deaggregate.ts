@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
 import { copyOut } from './base64Scratch.js';
 import { AGGREGATION_OVERHEAD_BYTES, DIGEST_BYTES, KPL_MAGIC_UINT32 } from './constants.js';
 import { decodeAggregate, decoded } from './decodeAggregate.js';
@@ -72,7 +73,8 @@ export interface DeaggregateResult {
  * (`{ kinesis: { data: base64, … } }`) and plain camel-case objects. A record that is not a KPL aggregate comes
  * back as one user record with sub-sequence number 0.
  */
-export function deaggregate(record: KinesisRecordInput, options: DeaggregateOptions = {}): DeaggregateResult {
+export function deaggregate(record: KinesisRecordInput, options: DeaggregateOptions = NO_OPTIONS): DeaggregateResult {
+  checkDeaggregateOptions(options);
   const records: DeaggregatedRecord[] = [];
   const discarded: DeaggregatedRecord[] = [];
   const formatError = deaggregateInto(
@@ -84,6 +86,24 @@ export function deaggregate(record: KinesisRecordInput, options: DeaggregateOpti
     options.computeChecksum !== false,
   );
   return { records, discardedByHashKeyRange: discarded.length, discarded, formatError };
+}
+
+const DEAGGREGATE_OPTION_KEYS = Object.keys({
+  hashKeyRange: true,
+  strict: true,
+  computeChecksum: true,
+} satisfies Record<keyof DeaggregateOptions, true>);
+
+/** The options objects already checked: deaggregate() runs per record, usually with one options object per batch. */
+const checkedOptions = new WeakSet<object>();
+const NO_OPTIONS: DeaggregateOptions = Object.freeze({});
+checkedOptions.add(NO_OPTIONS);
+
+/** @internal Throws `InvalidOptionError` for an unknown key (once per options object). */
+export function checkDeaggregateOptions(options: DeaggregateOptions): void {
+  if (checkedOptions.has(options)) return;
+  rejectUnknownOptions(options, DEAGGREGATE_OPTION_KEYS);
+  checkedOptions.add(options);
 }
 
 // deaggregate() is synchronous and never re-entered, so one scratch object serves every call.

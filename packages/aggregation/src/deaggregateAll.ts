@@ -1,4 +1,9 @@
-import { type DeaggregatedRecord, type DeaggregateOptions, deaggregateInto } from './deaggregate.js';
+import {
+  checkDeaggregateOptions,
+  type DeaggregatedRecord,
+  type DeaggregateOptions,
+  deaggregateInto,
+} from './deaggregate.js';
 import type { AggregationFormatError } from './errors.js';
 import { type KinesisRecordInput, newNormalizedRecord, normalizeRecord } from './recordShapes.js';
 
@@ -18,6 +23,7 @@ export function deaggregateAll(
   records: Iterable<KinesisRecordInput>,
   options: DeaggregateOptions = {},
 ): DeaggregateAllResult {
+  checkDeaggregateOptions(options);
   const out: DeaggregatedRecord[] = [];
   const discarded: DeaggregatedRecord[] = [];
   const formatErrors: AggregationFormatError[] = [];

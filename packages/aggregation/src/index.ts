@@ -28,7 +28,7 @@ export {
   partitionKeyHash,
 } from './hashKey.js';
 export type { RecordAggregatorOptions } from './options.js';
-export { DEFAULT_RECORD_AGGREGATOR_OPTIONS, resolveRecordAggregatorOptions } from './options.js';
+export { DEFAULT_RECORD_AGGREGATOR_OPTIONS } from './options.js';
 export type { AggregatedKinesisRecord } from './RecordAggregator.js';
 export { RecordAggregator } from './RecordAggregator.js';
 export type {

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 
 /** Limits of one {@link RecordAggregator}; the defaults are the KPL's. */
 export interface RecordAggregatorOptions {
@@ -28,6 +28,12 @@ export const DEFAULT_RECORD_AGGREGATOR_OPTIONS: Readonly<Required<RecordAggregat
   maxRecordBytes: 1_048_576,
 });
 
+const RECORD_AGGREGATOR_OPTION_KEYS = Object.keys({
+  maxCount: true,
+  maxBytes: true,
+  maxRecordBytes: true,
+} satisfies Record<keyof RecordAggregatorOptions, true>);
+
 /** Smallest `maxBytes`/`maxRecordBytes` accepted (the KPL's minimum `AggregationMaxSize`). */
 const MIN_BYTES = 64;
 /** Largest accepted: what one Uint8Array can reasonably hold here. */
@@ -37,6 +43,7 @@ const MAX_BYTES = 2 ** 31 - 1;
 export function resolveRecordAggregatorOptions(
   options: RecordAggregatorOptions = {},
 ): Readonly<Required<RecordAggregatorOptions>> {
+  rejectUnknownOptions(options, RECORD_AGGREGATOR_OPTION_KEYS);
   const resolved = { ...DEFAULT_RECORD_AGGREGATOR_OPTIONS, ...withoutUndefined(options) };
   checkInteger('maxCount', resolved.maxCount, 1, 4_294_967_295);
   checkInteger('maxBytes', resolved.maxBytes, MIN_BYTES, MAX_BYTES);

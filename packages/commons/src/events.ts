@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from './logger/Logger.js';
 
 /** A listener for one event, receiving that event's payload. */
 export type Listener<P> = (payload: P) => void;

@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   backoffDelay,
   isRetriable,
@@ -10,23 +9,22 @@ import {
   TypedEmitter,
 } from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
+import { consumerClients } from './clients/consumerClients.js';
 import { ConsumerStateError } from './errors.js';
-import { type ConsumerEvents, ProcessorErrorAction } from './events.js';
+import type { ConsumerEvents } from './events.js';
 import { createFanOutFetcherFactory } from './fetch/fanOut/fanOutFetcherFactory.js';
 import type { ResolvedFanOutRetrieval } from './fetch/fanOut/retrievalOptions.js';
 import { PollingFetcher } from './fetch/PollingFetcher.js';
 import { PrefetchBudget } from './fetch/PrefetchBudget.js';
 import type { RecordsFetcherFactory } from './fetch/RecordsFetcher.js';
 import { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
+import { forwardLeaseEvents } from './lease/forwardLeaseEvents.js';
 import { LeaseCoordinator } from './lease/LeaseCoordinator.js';
 import { ConsumerMetrics, type ConsumerMetricsSnapshot } from './metrics/ConsumerMetrics.js';
-import {
-  type KinesisConsumerOptions,
-  type ResolvedKinesisConsumerOptions,
-  resolveKinesisConsumerOptions,
-} from './options.js';
-import { HandlerProcessor } from './processor/HandlerProcessor.js';
-import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
+import { ConsumerObservability } from './observability/ConsumerObservability.js';
+import type { KinesisConsumerOptions, ResolvedKinesisConsumerOptions } from './options.js';
+import { processorFactoryOf } from './processor/handlerProcessorFactory.js';
+import { resolveKinesisConsumerOptions } from './resolveOptions.js';
 import type { RunnerLease } from './runner/RunnerLeases.js';
 import { ShardRunner } from './runner/ShardRunner.js';
 import { Scheduler } from './scheduler/Scheduler.js';
@@ -58,6 +56,7 @@ export class KinesisConsumer {
   readonly #logger: Logger;
   readonly #events: TypedEmitter<ConsumerEvents>;
   readonly #metrics: ConsumerMetrics;
+  readonly #observability: ConsumerObservability;
   #state: ConsumerState = ConsumerState.CREATED;
   #coordinator: LeaseCoordinator | undefined;
   #scheduler: Scheduler | undefined;
@@ -65,12 +64,15 @@ export class KinesisConsumer {
   #stopping: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
   #keepAlive: TimerHandle | undefined;
+  /** Default clients made at start(): destroyed once stopped. */
+  #ownedClients: readonly { destroy(): void }[] = [];
 
   constructor(options: KinesisConsumerOptions) {
     this.#o = resolveKinesisConsumerOptions(options);
     this.#logger = this.#o.logger.child({ component: 'KinesisConsumer', workerId: this.#o.workerId });
     this.#events = new TypedEmitter<ConsumerEvents>(this.#logger);
     this.#metrics = new ConsumerMetrics(this.#o.clock);
+    this.#observability = new ConsumerObservability(this.#o, this.#events, this.#metrics, this.#o.clock);
   }
 
   get workerId(): string {
@@ -113,8 +115,9 @@ export class KinesisConsumer {
 
   async #start(): Promise<void> {
     const o = this.#o;
-    const kinesisClient = o.kinesisClient ?? new KinesisClient({});
-    const dynamoDbClient = o.dynamoDbClient ?? new DynamoDBClient({});
+    const clients = consumerClients(o);
+    this.#ownedClients = clients.owned;
+    const { kinesis: kinesisClient, dynamoDb: dynamoDbClient } = clients;
     const leaseTable = new DynamoDBLeaseTable({
       dynamoDbClient,
       tableName: o.leaseTableName,
@@ -150,7 +153,11 @@ export class KinesisConsumer {
       singleStreamFetchers:
         o.retrieval === 'polling'
           ? pollingFetchers({ streamName: o.streamName, streamArn: o.streamArn }, this.#events)
-          : await this.#fanOutFetcherFactory(o.retrieval, kinesisClient, prefetchBudget),
+          : await this.#fanOutFetcherFactory(
+              { ...o.retrieval, kinesisClient: clients.subscribe },
+              kinesisClient,
+              prefetchBudget,
+            ),
     });
     const coordinator = new LeaseCoordinator({
       ...o.leaseOptions,
@@ -162,11 +169,12 @@ export class KinesisConsumer {
       clock: o.clock,
     });
     this.#coordinator = coordinator;
-    this.#forwardLeaseEvents(coordinator);
+    forwardLeaseEvents(coordinator, this.#events, this.#logger);
+    this.#observability.leasesCreated(coordinator);
     const leaseLayer = new WorkerLeaseLayer(coordinator, streams.streamNameOf);
     this.#leaseLayer = leaseLayer;
     const limiter = new PQueue({ concurrency: o.maxConcurrentBatches });
-    const processorFactory = this.#processorFactory();
+    const processorFactory = this.#observability.processors(processorFactoryOf(o, this.#logger, this.#events));
     const initialTimestamp = typeof o.initialPosition === 'object' ? o.initialPosition.timestamp : undefined;
     this.#scheduler = new Scheduler({
       leases: leaseLayer,
@@ -187,6 +195,7 @@ export class KinesisConsumer {
           clock: o.clock,
         }),
       tickMs: o.schedulerTickMs,
+      stuckShardThresholdMs: o.stuckShardThresholdMs,
       events: this.#events,
       metrics: this.#metrics,
       logger: o.logger,
@@ -323,6 +332,7 @@ export class KinesisConsumer {
     await coordinator?.stop();
     await this.#leaseLayer?.releaseRemaining();
     this.#state = ConsumerState.STOPPED;
+    await this.#observability.stopped();
     if (wasRunning) {
       this.#logger.info('consumer stopped');
       const counts = coordinator?.handoffCounts ?? { transferred: 0, released: 0 };
@@ -335,79 +345,11 @@ export class KinesisConsumer {
     }
   }
 
-  /**
-   * The lease layer's events, for `on()` users and operators: taking cycles that took leases, graceful handoffs,
-   * shard syncs that changed leases, and background failures (renewals, taking, shard sync) as `consumer.error`,
-   * logged at warn (the loops retry them on their own).
-   */
-  #forwardLeaseEvents(coordinator: LeaseCoordinator): void {
-    const events = this.#events;
-    coordinator.on('taking_cycle', (cycle) => {
-      if (cycle.taken.length === 0 && cycle.stolen === 0) return;
-      events.emit('consumer.leases_taken', {
-        shardIds: [...cycle.taken],
-        stolen: cycle.stolen,
-        target: cycle.target,
-        liveWorkers: cycle.liveWorkers.length,
-      });
-    });
-    coordinator.on('lease_handoff', ({ leaseKey, outcome, to, reason }) =>
-      events.emit('consumer.lease_handoff', {
-        shardId: leaseKey,
-        outcome,
-        reason,
-        ...(to === undefined ? {} : { to }),
-      }),
-    );
-    coordinator.on('shard_sync', (result) => {
-      if (result.created.length > 0 || result.removed.length > 0) events.emit('consumer.shard_sync', result);
-    });
-    coordinator.on('error', ({ error, context }) => {
-      this.#logger.warn({ err: error, context }, 'lease layer step failed; retrying');
-      events.emit('consumer.error', { error, context });
-    });
-  }
-
+  /** Once stopped (or failed to start): no keep-alive handle, and the default clients' sockets closed. */
   #releaseProcess(): void {
     this.#keepAlive?.cancel();
     this.#keepAlive = undefined;
-  }
-
-  #processorFactory(): RecordProcessorFactory {
-    const o = this.#o;
-    if (o.processor !== undefined) return o.processor;
-    // With eachRecord, `skip` means that record: the batch goes on with the next one.
-    const skipRecords = o.eachRecord !== undefined && o.onProcessorError === ProcessorErrorAction.SKIP;
-    return () =>
-      new HandlerProcessor({
-        eachBatch: o.eachBatch,
-        eachRecord: o.eachRecord,
-        autoCheckpoint: o.autoCheckpoint,
-        clock: o.clock,
-        onCheckpointError: (error) => {
-          this.#logger.warn({ err: error }, 'automatic checkpoint failed; the next one covers it');
-          this.#events.emit('consumer.error', { error, context: 'auto_checkpoint' });
-        },
-        onSkippedRecord: skipRecords
-          ? (error, record, shardId) => {
-              this.#logger.warn(
-                {
-                  err: error,
-                  shardId,
-                  sequenceNumber: record.sequenceNumber,
-                  subSequenceNumber: record.subSequenceNumber,
-                },
-                'eachRecord threw; record skipped',
-              );
-              this.#events.emit('consumer.processor_error', {
-                shardId,
-                error,
-                attempt: 1,
-                action: ProcessorErrorAction.SKIP,
-                recordCount: 1,
-              });
-            }
-          : undefined,
-      });
+    for (const client of this.#ownedClients) client.destroy();
+    this.#ownedClients = [];
   }
 }

@@ -71,9 +71,13 @@ export interface ConsumerEvents {
     durationMs: number;
     /** User records dropped because their hash key is outside the shard's range (re-routed by resharding). */
     discardedByHashKeyRange: number;
+    /** Data bytes of the batch's records (the KCL's DataBytesProcessed); summed only when someone listens. */
+    dataBytes: number;
   };
   /** A checkpoint was written. `sequenceNumber` may be the sentinel `SHARD_END`. */
   'consumer.checkpoint': { shardId: string; sequenceNumber: string; subSequenceNumber: number } & StreamTag;
+  /** A checkpoint write failed (lease lost, throttling…); the caller's `checkpoint()` rejected with `error`. */
+  'consumer.checkpoint_failed': { shardId: string; error: unknown } & StreamTag;
   /** The processor threw. `action` says what the worker does about it. */
   'consumer.processor_error': StreamTag & {
     shardId: string;
@@ -87,6 +91,17 @@ export interface ConsumerEvents {
   'consumer.fetch_error': { shardId: string; error: unknown; attempt: number; retryInMs: number } & StreamTag;
   /** The shard iterator expired; a fresh one was requested from the last fetched position. */
   'consumer.iterator_expired': { shardId: string } & StreamTag;
+  /**
+   * `stuck: true`: the shard has made no progress for `stuckShardThresholdMs` although it is behind (or no read has
+   * succeeded): a processor failing over and over, reads failing. Emitted once per episode, with a warning; then
+   * `stuck: false` when it moves again.
+   */
+  'consumer.shard_stuck': {
+    shardId: string;
+    stuck: boolean;
+    stuckForMs: number;
+    millisBehindLatest: number | undefined;
+  } & StreamTag;
   /** The shard was read to its end and checkpointed `SHARD_END`; its children can start. */
   'consumer.shard_ended': { shardId: string; childShardIds: string[] } & StreamTag;
   /** Per fetch: how far behind the tip this shard's reader is. */

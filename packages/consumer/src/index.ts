@@ -1,88 +1,66 @@
-// The public surface of @kinesis-kit/consumer.
+// The public surface of @kinesis-kit/consumer: what a worker author uses. Stable as docs/releasing.md says. The
+// lease layer on its own is `@kinesis-kit/consumer/leases` (./leases.ts); fetchers, runners and the scheduler are
+// internal.
 
-export { isRetriableAwsError } from '@kinesis-kit/commons';
-export type { WorkerLoadSample } from './balancing/workerLoad.js';
-// --- lease layer (docs/leases.md) ---
+export type { BatchSpanInfo, BatchTracing, MetricsOptions, TracedRecord } from '@kinesis-kit/commons';
+export {
+  emfSink,
+  InvalidOptionError,
+  isRetriable,
+  isRetriableAwsError,
+  KinesisKitError,
+  MetricsGranularity,
+  MetricsLevel,
+} from '@kinesis-kit/commons';
+// --- processors and checkpoints ---
+export type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './checkpoint/RecordCheckpointer.js';
+// --- errors (docs/errors.md) ---
 export {
   ConsumerError,
+  ConsumerStateError,
+  InvalidCheckpointError,
   LeaseLostError,
   LeaseTableError,
   LeaseTableMismatchError,
   ShardSyncError,
   StartingPositionError,
+  StreamConsumerRegistrationError,
   StreamMismatchError,
+  SubscriptionStalledError,
 } from './errors.js';
-export { DynamoDBLeaseTable } from './lease/DynamoDBLeaseTable.js';
-export type { Lease, LeaseHandoff, LeaseHashKeyRange } from './lease/Lease.js';
-export { leaseShardId, multiStreamLeaseKey, newLease } from './lease/Lease.js';
-export { LeaseCoordinator } from './lease/LeaseCoordinator.js';
-export type { LeaseCoordinatorEvents } from './lease/LeaseCoordinatorEvents.js';
-export type { RenewResult } from './lease/LeaseRenewer.js';
-export { LeaseLostReason } from './lease/LeaseRenewer.js';
-export type { CheckpointUpdate, LeaseStats, LeaseTable, LeaseTableSnapshot } from './lease/LeaseTable.js';
-export type { TakenLease, TakeResult } from './lease/LeaseTaker.js';
-export type { LeaseCoordinatorOptions, ResolvedLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
-export { DEFAULT_LEASE_COORDINATOR_OPTIONS, resolveLeaseCoordinatorOptions } from './lease/leaseCoordinatorOptions.js';
-export type { LeaseItem } from './lease/leaseSerializer.js';
-export { fromLeaseItem, LEASE_ENTITY_TYPE, LeaseAttribute, toLeaseItem } from './lease/leaseSerializer.js';
-export type { DynamoDBLeaseTableOptions } from './lease/leaseTableOptions.js';
-export { DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS, LeaseTableBillingMode } from './lease/leaseTableOptions.js';
-export type { WorkerRecord, WorkerReport } from './lease/WorkerRecord.js';
-export type { ExtendedSequenceNumber } from './sequence/ExtendedSequenceNumber.js';
-export {
-  AT_TIMESTAMP,
-  compareExtendedSequenceNumbers,
-  extendedSequenceNumber,
-  isSentinelCheckpoint,
-  isShardEnd,
-  isValidExtendedSequenceNumber,
-  LATEST,
-  SentinelCheckpoint,
-  SHARD_END,
-  TRIM_HORIZON,
-} from './sequence/ExtendedSequenceNumber.js';
-export type {
-  FormerStreamLeaseDeletion,
-  MultiStreamSyncOptions,
-  StreamConfig,
-  StreamTracker,
-} from './shardSync/MultiStreamSync.js';
-export { MultiStreamSync } from './shardSync/MultiStreamSync.js';
-export type { LeasePlan } from './shardSync/ShardGraph.js';
-export { InitialPosition, planLeases } from './shardSync/ShardGraph.js';
-export type { ShardSource } from './shardSync/ShardSource.js';
-export type { ChildShardInfo, ShardSyncerOptions, SyncResult } from './shardSync/ShardSyncer.js';
-export { ShardSyncer } from './shardSync/ShardSyncer.js';
-export type { StreamIdentifier } from './shardSync/streamIdentifier.js';
-export { parseStreamIdentifier, serializeStreamIdentifier } from './shardSync/streamIdentifier.js';
-// --- end lease layer ---
-
-// --- worker (docs/consumer.md) ---
-export type { CheckpointTarget, PreparedCheckpointer, RecordCheckpointer } from './checkpoint/RecordCheckpointer.js';
-export { ConsumerStateError, FetcherClosedError, InvalidCheckpointError } from './errors.js';
+// --- events and metrics ---
 export type { ConsumerEvents, StreamTag } from './events.js';
 export { ProcessorErrorAction } from './events.js';
-export type { PollingFetcherOptions } from './fetch/PollingFetcher.js';
-export { PollingFetcher } from './fetch/PollingFetcher.js';
+// --- retrieval: polling or enhanced fan-out (docs/consumer.md "Retrieval") ---
 export type {
-  ConsumerRecord,
-  FetcherStart,
-  FetchResult,
-  RecordsFetcher,
-  RecordsFetcherFactory,
-} from './fetch/RecordsFetcher.js';
+  DeregisterStreamConsumerOptions,
+  RegisterStreamConsumerOptions,
+  StreamConsumerTarget,
+} from './fanOut/streamConsumer.js';
+export { deregisterStreamConsumer, registerStreamConsumer } from './fanOut/streamConsumer.js';
+export type { FanOutRetrievalOptions, RetrievalOption } from './fetch/fanOut/retrievalOptions.js';
+export { DEFAULT_FANOUT_RETRIEVAL_OPTIONS, RetrievalMode } from './fetch/fanOut/retrievalOptions.js';
+export type { ConsumerRecord } from './fetch/RecordsFetcher.js';
+// --- the worker (docs/consumer.md) ---
 export { ConsumerState, KinesisConsumer } from './KinesisConsumer.js';
+export { LeaseLostReason } from './lease/LeaseRenewer.js';
+export type { LeaseOptions } from './lease/leaseCoordinatorOptions.js';
 export type { ConsumerMetricsSnapshot, ShardMetrics } from './metrics/ConsumerMetrics.js';
+export { ConsumerMetric, Operation as MetricsOperation } from './observability/consumerMetricDefinitions.js';
 export type {
+  ConsumerHandler,
+  ConsumerStream,
+  ConsumerStreams,
   InitialPositionOption,
   KinesisConsumerOptions,
-  ResolvedKinesisConsumerOptions,
+  KinesisConsumerSettings,
 } from './options.js';
-export { DEFAULT_KINESIS_CONSUMER_OPTIONS, resolveKinesisConsumerOptions } from './options.js';
+export { DEFAULT_KINESIS_CONSUMER_OPTIONS } from './options.js';
 export type {
   AutoCheckpointOptions,
   EachBatchHandler,
   EachBatchPayload,
+  EachRecordContext,
   EachRecordHandler,
 } from './processor/HandlerProcessor.js';
 export type {
@@ -96,27 +74,17 @@ export type {
   ShutdownRequestedInput,
 } from './processor/RecordProcessor.js';
 export { ShardRunnerState, ShutdownReason } from './runner/states.js';
-// --- end worker ---
-
-// --- enhanced fan-out (docs/consumer.md "Retrieval") ---
-export { StreamConsumerRegistrationError, SubscriptionStalledError } from './errors.js';
-export type {
-  DeregisterStreamConsumerOptions,
-  RegisterStreamConsumerOptions,
-  StreamConsumerTarget,
-} from './fanOut/streamConsumer.js';
-export { deregisterStreamConsumer, registerStreamConsumer } from './fanOut/streamConsumer.js';
-export type { FanOutFetcherOptions } from './fetch/fanOut/FanOutFetcher.js';
-export { FanOutFetcher } from './fetch/fanOut/FanOutFetcher.js';
-export type {
-  FanOutRetrievalOptions,
-  ResolvedFanOutRetrieval,
-  ResolvedRetrieval,
-  RetrievalOption,
-} from './fetch/fanOut/retrievalOptions.js';
+// --- sequence numbers and checkpoint sentinels ---
+export type { ExtendedSequenceNumber } from './sequence/ExtendedSequenceNumber.js';
 export {
-  DEFAULT_FANOUT_RETRIEVAL_OPTIONS,
-  RetrievalMode,
-  resolveRetrievalOption,
-} from './fetch/fanOut/retrievalOptions.js';
-// --- end enhanced fan-out ---
+  AT_TIMESTAMP,
+  compareExtendedSequenceNumbers,
+  isSentinelCheckpoint,
+  isShardEnd,
+  LATEST,
+  SentinelCheckpoint,
+  SHARD_END,
+  TRIM_HORIZON,
+} from './sequence/ExtendedSequenceNumber.js';
+// --- several streams through one application (docs/consumer.md "Several streams") ---
+export type { FormerStreamLeaseDeletion, StreamConfig, StreamTracker } from './shardSync/MultiStreamSync.js';

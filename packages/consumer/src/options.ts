@@ -1,13 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Clock, Logger } from '@kinesis-kit/commons';
-import { InvalidOptionError, silentLogger, systemClock } from '@kinesis-kit/commons';
+import type { BatchTracing, Clock, Logger, MetricsOptions, ResolvedMetricsOptions } from '@kinesis-kit/commons';
 import { ProcessorErrorAction } from './events.js';
-import {
-  type ResolvedRetrieval,
-  type RetrievalOption,
-  resolveRetrievalOption,
-} from './fetch/fanOut/retrievalOptions.js';
+import type { ResolvedRetrieval, RetrievalOption } from './fetch/fanOut/retrievalOptions.js';
+import type { LeaseOptions, ResolvedLeaseOptions } from './lease/leaseCoordinatorOptions.js';
 import type { AutoCheckpointOptions, EachBatchHandler, EachRecordHandler } from './processor/HandlerProcessor.js';
 import type { RecordProcessorFactory } from './processor/RecordProcessor.js';
 import type { FormerStreamLeaseDeletion, StreamConfig, StreamTracker } from './shardSync/MultiStreamSync.js';
@@ -15,20 +11,30 @@ import type { FormerStreamLeaseDeletion, StreamConfig, StreamTracker } from './s
 /** Where a shard without a checkpoint starts. */
 export type InitialPositionOption = 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date };
 
-/**
- * Options of `KinesisConsumer`. Give exactly one of `processor`, `eachBatch`, `eachRecord`; and `streamName` or
- * `streamArn`. Every field has a default except those.
- */
-export interface KinesisConsumerOptions {
-  streamName?: string | undefined;
-  streamArn?: string | undefined;
+/** Which stream a consumer reads: by name or by ARN, exactly one — or several streams through one lease table. */
+export type ConsumerStream =
+  | {
+      /** The stream to read. */
+      streamName: string;
+      streamArn?: undefined;
+      streams?: undefined;
+    }
+  | {
+      /** The stream's ARN (used instead of the name in every call). */
+      streamArn: string;
+      streamName?: undefined;
+      streams?: undefined;
+    }
+  | ConsumerStreams;
+
+/** Several streams through one lease table (docs/consumer.md, "Several streams"). */
+export interface ConsumerStreams {
   /**
-   * Several streams through one lease table (instead of `streamName`/`streamArn`): a list, or a tracker function
-   * polled every `streamDiscoveryIntervalMs`, whose result may change at runtime. Leases use the KCL multi-stream
-   * layout (`account:streamName:creationEpoch:shardId`); each stream may have its own `initialPosition`. Polling
-   * retrieval only. See docs/consumer.md, "Several streams".
+   * A list, or a tracker function polled every `streamDiscoveryIntervalMs` whose result may change at runtime.
+   * Leases use the KCL multi-stream layout (`account:streamName:creationEpoch:shardId`); each stream may have its own
+   * `initialPosition`. Polling retrieval only.
    */
-  streams?: readonly StreamConfig[] | StreamTracker | undefined;
+  streams: readonly StreamConfig[] | StreamTracker;
   /** How often a `streams` tracker function is called (every worker calls it). @default 60000 (the KCL's) */
   streamDiscoveryIntervalMs?: number | undefined;
   /**
@@ -36,29 +42,73 @@ export interface KinesisConsumerOptions {
    * deleted once nobody has renewed them for `afterMs` (`{ afterMs }`). @default 'none'
    */
   formerStreamLeaseDeletion?: FormerStreamLeaseDeletion | undefined;
+  streamName?: undefined;
+  streamArn?: undefined;
+}
+
+/** How records reach your code: exactly one of `processor`, `eachBatch`, `eachRecord`. */
+export type ConsumerHandler =
+  | {
+      /** KCL-shaped processor factory, one processor per shard lease. */
+      processor: RecordProcessorFactory;
+      eachBatch?: undefined;
+      eachRecord?: undefined;
+    }
+  | {
+      /** KafkaJS-shaped batch handler with automatic checkpointing. */
+      eachBatch: EachBatchHandler;
+      processor?: undefined;
+      eachRecord?: undefined;
+    }
+  | {
+      /** KafkaJS-shaped record handler with automatic checkpointing. */
+      eachRecord: EachRecordHandler;
+      processor?: undefined;
+      eachBatch?: undefined;
+    };
+
+/**
+ * Options of `KinesisConsumer`: the stream ({@link ConsumerStream}: `streamName` or `streamArn`), the handler
+ * ({@link ConsumerHandler}: `processor`, `eachBatch` or `eachRecord`), `applicationName`, and the other
+ * {@link KinesisConsumerSettings}, which all have defaults. Validated in the constructor.
+ */
+export type KinesisConsumerOptions = ConsumerStream & ConsumerHandler & KinesisConsumerSettings;
+
+/** Every option of `KinesisConsumer` but the stream and the handler. */
+export interface KinesisConsumerSettings {
   /** Names the lease table (KCL `applicationName`): workers with the same name share the stream's shards. */
   applicationName: string;
   /** @default applicationName (KCL `tableName`) */
   leaseTableName?: string | undefined;
   /** Unique per worker process. @default `${hostname}:${pid}:${random}` (KCL: `workerIdentifier`, a UUID) */
   workerId?: string | undefined;
-  /** @default a client from the environment's default config */
+  /**
+   * Every Kinesis call (and `SubscribeToShard`, unless `retrieval.kinesisClient` is given).
+   * @default a client configured by the environment, as the SDK's are (`AWS_REGION`, `AWS_PROFILE`,
+   * `AWS_ENDPOINT_URL_KINESIS`, …), over HTTP/1.1 keep-alive; destroyed by `stop()`
+   */
   kinesisClient?: KinesisClient | undefined;
-  /** @default a client from the environment's default config */
+  /**
+   * The lease table's client.
+   * @default a client configured by the environment (`AWS_ENDPOINT_URL_DYNAMODB`, …), HTTP/1.1 keep-alive;
+   * destroyed by `stop()`
+   */
   dynamoDbClient?: DynamoDBClient | undefined;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger | undefined;
   /** @default systemClock */
   clock?: Clock | undefined;
+  /**
+   * Publish the KCL's metrics (`RecordsProcessed`, `MillisBehindLatest`, `LostLeases`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Namespace: the application name. See docs/observability.md.
+   * @default undefined (none)
+   */
+  metrics?: MetricsOptions | undefined;
+  /** A span per processed batch: `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`. @default undefined */
+  tracing?: BatchTracing | undefined;
   /** Where shards without a checkpoint start. @default 'LATEST' (KCL `initialPositionInStream` LATEST) */
   initialPosition?: InitialPositionOption | undefined;
 
-  /** KCL-shaped processor factory, one processor per shard lease. */
-  processor?: RecordProcessorFactory | undefined;
-  /** KafkaJS-shaped batch handler with automatic checkpointing. */
-  eachBatch?: EachBatchHandler | undefined;
-  /** KafkaJS-shaped record handler with automatic checkpointing. */
-  eachRecord?: EachRecordHandler | undefined;
   /** When `eachBatch`/`eachRecord` checkpoint. @default {} (after every batch) */
   autoCheckpoint?: AutoCheckpointOptions | undefined;
 
@@ -100,6 +150,11 @@ export interface KinesisConsumerOptions {
    * @default 10000 (KCL `parentShardPollIntervalMillis` 10000)
    */
   parentShardPollIntervalMs?: number | undefined;
+  /**
+   * A shard that makes no progress for this long while behind (or with every read failing) is reported:
+   * `consumer.shard_stuck`, a warning, the `StuckShards` metric. @default 60000
+   */
+  stuckShardThresholdMs?: number | undefined;
   /** How often the scheduler reconciles held leases with running shards. @default 1000 */
   schedulerTickMs?: number | undefined;
 
@@ -118,8 +173,8 @@ export interface KinesisConsumerOptions {
   stopTimeoutMs?: number | undefined;
   /** A lease not renewed for this long may be taken by another worker. @default 10000 (KCL `failoverTimeMillis`) */
   failoverTimeMs?: number | undefined;
-  /** Further lease-layer options, passed to the lease coordinator as they are (see docs/leases.md). */
-  leaseOptions?: Readonly<Record<string, unknown>> | undefined;
+  /** Further lease-layer settings: renewal and taking periods, balancing, handoff (see docs/leases.md). */
+  leaseOptions?: LeaseOptions | undefined;
   /**
    * How shards are read: `'polling'` (GetRecords) or `{ type: 'fanout', … }` (enhanced fan-out, SubscribeToShard;
    * see docs/consumer.md "Retrieval"). @default 'polling' (KCL 2.x/3.x default: fan-out)
@@ -140,6 +195,9 @@ export interface ResolvedKinesisConsumerOptions {
   dynamoDbClient: DynamoDBClient | undefined;
   logger: Logger;
   clock: Clock;
+  /** Undefined when nothing is published. */
+  metrics: ResolvedMetricsOptions | undefined;
+  tracing: BatchTracing | undefined;
   initialPosition: InitialPositionOption;
   processor: RecordProcessorFactory | undefined;
   eachBatch: EachBatchHandler | undefined;
@@ -157,10 +215,11 @@ export interface ResolvedKinesisConsumerOptions {
   maxConcurrentBatches: number;
   parentShardPollIntervalMs: number;
   schedulerTickMs: number;
+  stuckShardThresholdMs: number;
   failoverTimeMs: number;
   keepProcessAlive: boolean;
   stopTimeoutMs: number;
-  leaseOptions: Readonly<Record<string, unknown>>;
+  leaseOptions: ResolvedLeaseOptions;
   retrieval: ResolvedRetrieval;
 }
 
@@ -178,176 +237,9 @@ export const DEFAULT_KINESIS_CONSUMER_OPTIONS = Object.freeze({
   maxConcurrentBatches: 64,
   parentShardPollIntervalMs: 10_000,
   schedulerTickMs: 1_000,
+  stuckShardThresholdMs: 60_000,
   failoverTimeMs: 10_000,
   stopTimeoutMs: 20_000,
+  streamDiscoveryIntervalMs: 60_000,
+  formerStreamLeaseDeletion: 'none',
 } as const);
-
-/** Merges defaults and validates eagerly: throws `InvalidOptionError` naming the first bad option. */
-export function resolveKinesisConsumerOptions(options: KinesisConsumerOptions): ResolvedKinesisConsumerOptions {
-  const d = DEFAULT_KINESIS_CONSUMER_OPTIONS;
-  // Merged once: an explicit `undefined` means "the default".
-  const o = {
-    ...options,
-    initialPosition: options.initialPosition ?? d.initialPosition,
-    maxRecords: options.maxRecords ?? d.maxRecords,
-    idleTimeBetweenReadsMs: options.idleTimeBetweenReadsMs ?? d.idleTimeBetweenReadsMs,
-    minGetRecordsIntervalMs: options.minGetRecordsIntervalMs ?? d.minGetRecordsIntervalMs,
-    maxPrefetchedBytes: options.maxPrefetchedBytes ?? d.maxPrefetchedBytes,
-    fetchRetryBaseDelayMs: options.fetchRetryBaseDelayMs ?? d.fetchRetryBaseDelayMs,
-    fetchRetryMaxDelayMs: options.fetchRetryMaxDelayMs ?? d.fetchRetryMaxDelayMs,
-    onProcessorError: options.onProcessorError ?? d.onProcessorError,
-    processorRetryBaseDelayMs: options.processorRetryBaseDelayMs ?? d.processorRetryBaseDelayMs,
-    processorRetryMaxDelayMs: options.processorRetryMaxDelayMs ?? d.processorRetryMaxDelayMs,
-    maxConcurrentBatches: options.maxConcurrentBatches ?? d.maxConcurrentBatches,
-    parentShardPollIntervalMs: options.parentShardPollIntervalMs ?? d.parentShardPollIntervalMs,
-    schedulerTickMs: options.schedulerTickMs ?? d.schedulerTickMs,
-    failoverTimeMs: options.failoverTimeMs ?? d.failoverTimeMs,
-    stopTimeoutMs: options.stopTimeoutMs ?? d.stopTimeoutMs,
-    keepProcessAlive: options.keepProcessAlive ?? true,
-  };
-  const streamChoices = [o.streamName, o.streamArn, o.streams].filter((x) => x !== undefined).length;
-  if (streamChoices !== 1)
-    throw new InvalidOptionError(
-      'streamName',
-      'set (or `streamArn`, or `streams`), and only one of them',
-      o.streamName ?? o.streamArn ?? o.streams,
-    );
-  if (o.streams !== undefined) validateStreams(o.streams);
-  const streamDiscoveryIntervalMs = o.streamDiscoveryIntervalMs ?? 60_000;
-  integer('streamDiscoveryIntervalMs', streamDiscoveryIntervalMs, 100);
-  const formerStreamLeaseDeletion = o.formerStreamLeaseDeletion ?? 'none';
-  if (
-    formerStreamLeaseDeletion !== 'none' &&
-    !(
-      typeof formerStreamLeaseDeletion === 'object' &&
-      Number.isInteger(formerStreamLeaseDeletion.afterMs) &&
-      formerStreamLeaseDeletion.afterMs >= 0
-    )
-  )
-    throw new InvalidOptionError(
-      'formerStreamLeaseDeletion',
-      "'none' or { afterMs: an integer ≥ 0 }",
-      formerStreamLeaseDeletion,
-    );
-  if (typeof o.applicationName !== 'string' || !/^[a-zA-Z0-9_.-]{1,255}$/.test(o.applicationName))
-    throw new InvalidOptionError(
-      'applicationName',
-      'a name of 1-255 letters, digits, `_`, `.` or `-`',
-      o.applicationName,
-    );
-  const handlers = [o.processor, o.eachBatch, o.eachRecord].filter((h) => h !== undefined);
-  if (handlers.length !== 1 || typeof handlers[0] !== 'function')
-    throw new InvalidOptionError(
-      'processor',
-      'the only one of `processor`, `eachBatch`, `eachRecord` (a function)',
-      handlers.length,
-    );
-  const ip = o.initialPosition;
-  if (ip !== 'TRIM_HORIZON' && ip !== 'LATEST' && !(typeof ip === 'object' && ip.timestamp instanceof Date))
-    throw new InvalidOptionError('initialPosition', "'TRIM_HORIZON', 'LATEST' or { timestamp: Date }", ip);
-  integer('maxRecords', o.maxRecords, 1, 10_000);
-  integer('idleTimeBetweenReadsMs', o.idleTimeBetweenReadsMs, 0);
-  integer('minGetRecordsIntervalMs', o.minGetRecordsIntervalMs, 200);
-  integer('maxPrefetchedBytes', o.maxPrefetchedBytes, 1);
-  integer('fetchRetryBaseDelayMs', o.fetchRetryBaseDelayMs, 1);
-  integer('fetchRetryMaxDelayMs', o.fetchRetryMaxDelayMs, o.fetchRetryBaseDelayMs);
-  if (!Object.values(ProcessorErrorAction).includes(o.onProcessorError))
-    throw new InvalidOptionError('onProcessorError', "'retry', 'skip' or 'stop_shard'", o.onProcessorError);
-  integer('processorRetryBaseDelayMs', o.processorRetryBaseDelayMs, 1);
-  integer('processorRetryMaxDelayMs', o.processorRetryMaxDelayMs, o.processorRetryBaseDelayMs);
-  integer('maxConcurrentBatches', o.maxConcurrentBatches, 1);
-  integer('parentShardPollIntervalMs', o.parentShardPollIntervalMs, 10);
-  integer('schedulerTickMs', o.schedulerTickMs, 10);
-  integer('failoverTimeMs', o.failoverTimeMs, 1_000);
-  if (o.stopTimeoutMs !== Number.POSITIVE_INFINITY) integer('stopTimeoutMs', o.stopTimeoutMs, 0);
-  const auto = o.autoCheckpoint ?? {};
-  if (auto.everyRecords !== undefined) integer('autoCheckpoint.everyRecords', auto.everyRecords, 1);
-  if (auto.everyMs !== undefined) integer('autoCheckpoint.everyMs', auto.everyMs, 0);
-  const workerId = o.workerId ?? defaultWorkerId();
-  if (typeof workerId !== 'string' || workerId.length === 0)
-    throw new InvalidOptionError('workerId', 'a non-empty string', workerId);
-  const retrieval = resolveRetrievalOption(o.retrieval, o.applicationName);
-  if (o.streams !== undefined && retrieval !== 'polling')
-    throw new InvalidOptionError(
-      'retrieval',
-      "'polling' with `streams` (enhanced fan-out reads one stream)",
-      o.retrieval,
-    );
-  return {
-    streamName: o.streamName,
-    streamArn: o.streamArn,
-    streams: o.streams,
-    streamDiscoveryIntervalMs,
-    formerStreamLeaseDeletion,
-    applicationName: o.applicationName,
-    leaseTableName: o.leaseTableName ?? o.applicationName,
-    workerId,
-    kinesisClient: o.kinesisClient,
-    dynamoDbClient: o.dynamoDbClient,
-    logger: o.logger ?? silentLogger(),
-    clock: o.clock ?? systemClock,
-    initialPosition: ip,
-    processor: o.processor,
-    eachBatch: o.eachBatch,
-    eachRecord: o.eachRecord,
-    autoCheckpoint: auto,
-    maxRecords: o.maxRecords,
-    idleTimeBetweenReadsMs: o.idleTimeBetweenReadsMs,
-    minGetRecordsIntervalMs: o.minGetRecordsIntervalMs,
-    maxPrefetchedBytes: o.maxPrefetchedBytes,
-    fetchRetryBaseDelayMs: o.fetchRetryBaseDelayMs,
-    fetchRetryMaxDelayMs: o.fetchRetryMaxDelayMs,
-    onProcessorError: o.onProcessorError,
-    processorRetryBaseDelayMs: o.processorRetryBaseDelayMs,
-    processorRetryMaxDelayMs: o.processorRetryMaxDelayMs,
-    maxConcurrentBatches: o.maxConcurrentBatches,
-    parentShardPollIntervalMs: o.parentShardPollIntervalMs,
-    schedulerTickMs: o.schedulerTickMs,
-    failoverTimeMs: o.failoverTimeMs,
-    stopTimeoutMs: o.stopTimeoutMs,
-    keepProcessAlive: o.keepProcessAlive,
-    leaseOptions: o.leaseOptions ?? {},
-    retrieval,
-  };
-}
-
-/** A fixed list: each entry names exactly one stream, once. (A tracker function is checked when it is called.) */
-function validateStreams(streams: readonly StreamConfig[] | StreamTracker): void {
-  if (typeof streams === 'function') return;
-  if (!Array.isArray(streams) || streams.length === 0)
-    throw new InvalidOptionError(
-      'streams',
-      'a non-empty list of { streamName } / { streamArn }, or a function',
-      streams,
-    );
-  const seen = new Set<string>();
-  for (const [i, stream] of streams.entries()) {
-    const name = stream?.streamName ?? stream?.streamArn;
-    if ((stream?.streamName === undefined) === (stream?.streamArn === undefined) || typeof name !== 'string')
-      throw new InvalidOptionError(`streams[${i}]`, 'exactly one of `streamName` / `streamArn`', stream);
-    if (seen.has(name)) throw new InvalidOptionError(`streams[${i}]`, 'a stream not listed before', name);
-    seen.add(name);
-    const ip = stream.initialPosition;
-    if (
-      ip !== undefined &&
-      ip !== 'TRIM_HORIZON' &&
-      ip !== 'LATEST' &&
-      !(typeof ip === 'object' && ip.timestamp instanceof Date)
-    )
-      throw new InvalidOptionError(
-        `streams[${i}].initialPosition`,
-        "'TRIM_HORIZON', 'LATEST' or { timestamp: Date }",
-        ip,
-      );
-  }
-}
-
-function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-}
-
-function defaultWorkerId(): string {
-  const host = process.env.HOSTNAME ?? 'worker';
-  return `${host}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
-}

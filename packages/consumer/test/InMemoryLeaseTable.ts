@@ -1,13 +1,13 @@
+import type { ExtendedSequenceNumber } from '@kinesis-kit/consumer';
 import type {
   CheckpointUpdate,
-  ExtendedSequenceNumber,
   Lease,
   LeaseStats,
   LeaseTable,
   LeaseTableSnapshot,
   WorkerRecord,
   WorkerReport,
-} from '@kinesis-kit/consumer';
+} from '@kinesis-kit/consumer/leases';
 
 /** The LeaseTable contract in memory, for unit tests driving single steps with a fake clock. */
 export class InMemoryLeaseTable implements LeaseTable {

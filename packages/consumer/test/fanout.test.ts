@@ -15,13 +15,13 @@ import { silentLogger, systemClock, TypedEmitter } from '@kinesis-kit/commons';
 import {
   type ConsumerEvents,
   deregisterStreamConsumer,
-  FanOutFetcher,
   KinesisConsumer,
   registerStreamConsumer,
   SubscriptionStalledError,
 } from '@kinesis-kit/consumer';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FanOutFetcher } from '../src/fetch/fanOut/FanOutFetcher.js';
 import { drain, interruptSubscriptions } from './fanoutHelpers.js';
 import { until } from './fixtures/runnerHarness.js';
 import { putNumbered } from './fixtures/streamData.js';
@@ -60,9 +60,10 @@ function fetcher(
   stream: string,
   events: TypedEmitter<ConsumerEvents>,
   heartbeatTimeoutMs = 15_000,
+  start = 'TRIM_HORIZON',
 ): FanOutFetcher {
   const f = new FanOutFetcher(
-    { shardId: 'shardId-000000000000', position: { sequenceNumber: 'TRIM_HORIZON', subSequenceNumber: 0 } },
+    { shardId: 'shardId-000000000000', position: { sequenceNumber: start, subSequenceNumber: 0 } },
     {
       subscribeClient,
       kinesisClient: aws.kinesis.kinesisClient,
@@ -122,6 +123,33 @@ describe('FanOutFetcher against kinesis-local', () => {
     // …and replaced: events flow again within a few seconds (kinesis-local frees the slot at its next 1 s write).
     expect(Math.min(...eventTimes.filter((t) => t > stall!.at)) - stall!.at).toBeLessThan(5_000);
     expect(errors.map((e) => (e.error as { code?: string }).code ?? (e.error as Error).name)).toContain('ECONNRESET');
+  });
+
+  it('LATEST: a subscription that breaks before its first event resumes at its start, not at a newer tip', async () => {
+    // Prepare: the first subscription (LATEST) resets at its first event; records are written once it is open.
+    const { stream, consumerArn } = await streamWithConsumer(1);
+    const client = aws.kinesis.createFanOutKinesisClient({ maxAttempts: 1 });
+    const subscriptions = interruptSubscriptions(client, [{ subscription: 1, afterEvents: 0, action: 'reset' }]);
+    let opened = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'SubscribeToShardCommand') opened++;
+        return result;
+      },
+      { step: 'initialize', name: 'countOpenedSubscriptions' },
+    );
+    const f = fetcher(client, consumerArn, stream, new TypedEmitter<ConsumerEvents>(silentLogger()), 15_000, 'LATEST');
+
+    // Act
+    await until(() => opened >= 1, 20_000, 'the first subscription open');
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 10, 4);
+    const { records } = await drain(f, 10, 30_000);
+    f.close();
+
+    // Assess: the second subscription (after the reset) delivered what was written during the first.
+    expect(subscriptions()).toBeGreaterThanOrEqual(2);
+    expect(numbers(records)).toEqual(Array.from({ length: 10 }, (_, n) => n));
   });
 
   it('ResourceInUseException while the previous owner still subscribes: retried with backoff until the slot frees; close() aborts at once', async () => {

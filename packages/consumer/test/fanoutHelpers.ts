@@ -1,7 +1,8 @@
 // Helpers of the enhanced fan-out tests: a subscription interrupter (stall or reset after N events, on a real
 // client's real event stream) and a fetcher drain loop.
 import type { KinesisClient, SubscribeToShardEventStream } from '@aws-sdk/client-kinesis';
-import type { ConsumerRecord, RecordsFetcher } from '@kinesis-kit/consumer';
+import type { ConsumerRecord } from '@kinesis-kit/consumer';
+import type { RecordsFetcher } from '../src/fetch/RecordsFetcher.js';
 
 /** What happens to the n-th subscription (1-based) after `afterEvents` events. */
 export interface Interruption {

@@ -1,6 +1,7 @@
 // Graceful handoff with a named successor (docs/leases.md, "Graceful handoff") over dynalite + kinesis-local:
 // consumers in-process with their own clients, and the fallback paths at the coordinator level.
-import { DynamoDBLeaseTable, KinesisConsumer } from '@kinesis-kit/consumer';
+import { KinesisConsumer } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putNumbered } from './fixtures/streamData.js';

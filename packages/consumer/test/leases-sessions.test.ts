@@ -1,6 +1,7 @@
 // Lease sessions and the two-phase checkpoint against dynalite: what a stale batch and an ambiguous write can do.
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { LeaseLostError, LeaseTableError, newLease, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { LeaseLostError, LeaseTableError, TRIM_HORIZON } from '@kinesis-kit/consumer';
+import { newLease } from '@kinesis-kit/consumer/leases';
 import { Fault, type LocalDynamoDB, startLocalDynamoDB, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerLeaseLayer } from '../src/scheduler/WorkerLeaseLayer.js';
@@ -125,5 +126,21 @@ describe('lease sessions (dynalite)', () => {
     expect(renewal.failed).toEqual(['s-0']);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect((await table.getLease('s-0'))?.checkpoint).toEqual(at('100'));
+  });
+
+  it('a shard end whose release fails is still a shard end: no lease loss, SHARD_END stored', async () => {
+    // Prepare: the release after the SHARD_END write is throttled (the second UpdateItem from now on).
+    const { worker, session, table, client } = await holding();
+    const lost: string[] = [];
+    worker.coordinator.on('lease_lost', (lease) => lost.push(lease.leaseKey));
+    withFaults(client, [{ commands: ['UpdateItem'], fault: Fault.THROTTLE, after: 1, times: 1 }]);
+
+    // Act
+    await worker.coordinator.shardEnded('s-0', [], { session });
+
+    // Assess
+    expect(lost).toEqual([]);
+    expect((await table.getLease('s-0'))?.checkpoint.sequenceNumber).toBe('SHARD_END');
+    expect(worker.coordinator.holdsSession('s-0')).toBe(false);
   });
 });

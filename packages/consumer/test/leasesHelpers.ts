@@ -7,7 +7,7 @@ import {
   LeaseCoordinator,
   type LeaseCoordinatorOptions,
   ShardSyncer,
-} from '@kinesis-kit/consumer';
+} from '@kinesis-kit/consumer/leases';
 
 let tableCounter = 0;
 /** A unique table name per test. */

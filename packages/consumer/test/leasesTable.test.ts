@@ -6,7 +6,8 @@ import {
   PutRecordCommand,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { type ChildShardInfo, DynamoDBLeaseTable, LeaseTableMismatchError } from '@kinesis-kit/consumer';
+import { LeaseTableMismatchError } from '@kinesis-kit/consumer';
+import { type ChildShardInfo, DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorker, uniqueName } from './leasesHelpers.js';

@@ -3,11 +3,12 @@
 // processor, and stop() during its retries.
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import {
-  DynamoDBLeaseTable,
+  type EachBatchHandler,
   KinesisConsumer,
-  type KinesisConsumerOptions,
+  type KinesisConsumerSettings,
   LeaseLostError,
 } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -40,7 +41,7 @@ function consumer(
   app: string,
   workerId: string,
   got: Got[],
-  overrides: Partial<KinesisConsumerOptions> = {},
+  overrides: Partial<KinesisConsumerSettings> & { eachBatch?: EachBatchHandler } = {},
 ): KinesisConsumer {
   const c = new KinesisConsumer({
     streamName,
@@ -374,5 +375,43 @@ describe('KinesisConsumer (in-process) with the real lease layer', () => {
     expect(seen).toContain('e1 took 2');
     expect(seen).toContain('e2 took 0'); // the move asked for: no lease taken, one asked for
     expect(seen.filter((s) => s === 'e1 transferred stop' || s === 'e1 released stop')).toHaveLength(1);
+  });
+
+  it('a shard whose processor keeps failing is reported stuck (event and warning), and unstuck once it moves', async () => {
+    // Prepare
+    const stream = `stuck-${++counter}`;
+    await aws.kinesis.createStream(stream, 1);
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+    let failing = true;
+    const warnings: string[] = [];
+    const capture = {
+      error: () => {},
+      warn: (fields: unknown, message?: string) => warnings.push(String(message ?? fields)),
+      info: () => {},
+      debug: () => {},
+      trace: () => {},
+      child: () => capture,
+    };
+    const reports: { stuck: boolean; stuckForMs: number }[] = [];
+    const c = consumer(stream, `app-${stream}`, 'stuck-w', [], {
+      logger: capture,
+      stuckShardThresholdMs: 1_000,
+      processorRetryMaxDelayMs: 200,
+      eachBatch: () => {
+        if (failing) throw new Error('downstream unavailable');
+      },
+    });
+    c.on('consumer.shard_stuck', ({ stuck, stuckForMs }) => reports.push({ stuck, stuckForMs }));
+
+    // Act
+    await c.start();
+    await until(() => reports.length >= 1, 20_000, 'the shard reported stuck');
+    failing = false;
+    await until(() => reports.length >= 2, 20_000, 'the shard reported moving again');
+
+    // Assess
+    expect(reports.map((r) => r.stuck)).toEqual([true, false]);
+    expect(reports[0]!.stuckForMs).toBeGreaterThanOrEqual(1_000);
+    expect(warnings).toContain('shard stuck: no progress while behind');
   });
 });

@@ -2,7 +2,8 @@
 // KinesisConsumer): a split that happened before the consumer ever ran, a slow parent, and children full of
 // records. Removing the parent wait makes this fail (the children's records are delivered first).
 import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { DynamoDBLeaseTable, KinesisConsumer } from '@kinesis-kit/consumer';
+import { KinesisConsumer } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';

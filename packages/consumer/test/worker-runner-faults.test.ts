@@ -1,5 +1,5 @@
 // ShardRunner + PollingFetcher over kinesis-local (fake lease layer): the fault paths a review found broken.
-import { ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrefetchBudget } from '../src/fetch/PrefetchBudget.js';
@@ -7,10 +7,9 @@ import { HandlerProcessor } from '../src/processor/HandlerProcessor.js';
 import type { RecordProcessor } from '../src/processor/RecordProcessor.js';
 import { FakeLeases } from './fixtures/fakeLeases.js';
 import { harness, until } from './fixtures/runnerHarness.js';
-import { decode, putNumbered } from './fixtures/streamData.js';
+import { decode, newStream, putNumbered } from './fixtures/streamData.js';
 
 let kinesis: LocalKinesis;
-let streamCounter = 0;
 beforeAll(async () => {
   kinesis = await startLocalKinesis();
 });
@@ -18,12 +17,7 @@ afterAll(async () => {
   await kinesis?.stop();
 });
 
-async function stream(shards: number) {
-  const name = `runner-faults-${++streamCounter}`;
-  await kinesis.createStream(name, shards);
-  const out = await kinesis.kinesisClient.send(new ListShardsCommand({ StreamName: name }));
-  return { name, shardIds: (out.Shards ?? []).map((s) => s.ShardId!) };
-}
+const stream = (shards: number) => newStream(kinesis, 'runner-faults', shards);
 
 const TRIM = { sequenceNumber: 'TRIM_HORIZON', subSequenceNumber: 0 };
 

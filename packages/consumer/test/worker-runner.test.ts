@@ -11,10 +11,16 @@ import { HandlerProcessor } from '../src/processor/HandlerProcessor.js';
 import type { RecordProcessor } from '../src/processor/RecordProcessor.js';
 import { FakeLeases } from './fixtures/fakeLeases.js';
 import { harness, until } from './fixtures/runnerHarness.js';
-import { assertPerKeyOrder, type Delivered, decode, putAggregated, putNumbered } from './fixtures/streamData.js';
+import {
+  assertPerKeyOrder,
+  type Delivered,
+  decode,
+  newStream,
+  putAggregated,
+  putNumbered,
+} from './fixtures/streamData.js';
 
 let kinesis: LocalKinesis;
-let streamCounter = 0;
 
 beforeAll(async () => {
   kinesis = await startLocalKinesis();
@@ -23,12 +29,7 @@ afterAll(async () => {
   await kinesis?.stop();
 });
 
-async function stream(shards: number) {
-  const name = `worker-runner-${++streamCounter}`;
-  await kinesis.createStream(name, shards);
-  const out = await kinesis.kinesisClient.send(new ListShardsCommand({ StreamName: name }));
-  return { name, shardIds: (out.Shards ?? []).map((s) => s.ShardId!) };
-}
+const stream = (shards: number) => newStream(kinesis, 'worker-runner', shards);
 
 async function iteratorAt(streamName: string, shardId: string) {
   const out = await kinesis.kinesisClient.send(

@@ -3,12 +3,12 @@
 // dynalite, the real KinesisConsumer).
 import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import {
-  DynamoDBLeaseTable,
+  type EachBatchHandler,
   KinesisConsumer,
-  type KinesisConsumerOptions,
-  newLease,
+  type KinesisConsumerSettings,
   StreamMismatchError,
 } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, newLease } from '@kinesis-kit/consumer/leases';
 import { Fault, type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
@@ -31,15 +31,19 @@ function numbersOf(records: readonly { data: Uint8Array }[]): number[] {
 }
 
 function consumer(
-  options: Partial<KinesisConsumerOptions> & Pick<KinesisConsumerOptions, 'streamName' | 'applicationName'>,
+  options: Partial<KinesisConsumerSettings> & {
+    streamName: string;
+    applicationName: string;
+    eachBatch?: EachBatchHandler;
+  },
 ) {
   const c = new KinesisConsumer({
     kinesisClient: aws.kinesis.createKinesisClient(),
     dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
     failoverTimeMs: 3_000,
     keepProcessAlive: false,
-    eachBatch: () => {},
     ...options,
+    eachBatch: options.eachBatch ?? (() => {}),
   });
   consumers.push(c);
   return c;

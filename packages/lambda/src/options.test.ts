@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@kinesis-kit/commons';
 import { describe, expect, it } from 'vitest';
+import { kinesisBatchHandler, kinesisHandler } from './kinesisHandler.js';
 import { DEFAULT_KINESIS_RECORD_OPTIONS, resolveKinesisBatchOptions, resolveKinesisRecordOptions } from './options.js';
 
 describe('resolveKinesisRecordOptions', () => {
@@ -38,5 +39,23 @@ describe('resolveKinesisBatchOptions', () => {
     expect(resolved.remainingTimeMarginMs).toBe(500);
     expect('concurrency' in resolved).toBe(false);
     expect(() => resolveKinesisBatchOptions({ verifyChecksum: 'no' } as never)).toThrow(InvalidOptionError);
+  });
+});
+
+describe('unknown options', () => {
+  it('are rejected at cold start, naming the closest valid option', () => {
+    expect(() => kinesisHandler(() => {}, { concurency: 4 } as never)).toThrow(
+      'Unknown option `concurency`: did you mean `concurrency`?',
+    );
+    expect(() => kinesisHandler(() => {}, { strictDeaggregate: true } as never)).toThrow(
+      'Unknown option `strictDeaggregate`: did you mean `strictDeaggregation`?',
+    );
+  });
+
+  it('the per-batch form has no per-record options', () => {
+    expect(() => kinesisBatchHandler(() => {}, { concurrency: 4 } as never)).toThrow(InvalidOptionError);
+    expect(() => resolveKinesisBatchOptions({ continueOnFailure: 'never' } as never)).toThrow(
+      'Unknown option `continueOnFailure`',
+    );
   });
 });

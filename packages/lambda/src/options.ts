@@ -1,5 +1,10 @@
-import { InvalidOptionError, type Logger } from '@kinesis-kit/commons';
-import { noopLogger } from './noopLogger.js';
+import {
+  type BatchTracing,
+  defaultLogger,
+  InvalidOptionError,
+  type Logger,
+  rejectUnknownOptions,
+} from '@kinesis-kit/commons';
 
 /** What happens to the other records of a shard after one fails. */
 export const ContinueOnFailure = {
@@ -41,8 +46,14 @@ export interface KinesisBatchOptions {
    * @default 0
    */
   remainingTimeMarginMs?: number;
-  /** @default a logger that discards everything */
+  /** Warnings and errors go to stderr as JSON lines (CloudWatch Logs in Lambda); `silentLogger()` for none. @default defaultLogger() */
   logger?: Logger;
+  /**
+   * A span per shard batch, linked to the producers' spans of the records that carry a trace context (and the records
+   * handed to your function without the envelope): `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`.
+   * @default undefined (none)
+   */
+  tracing?: BatchTracing | undefined;
 }
 
 /** Options of the per-record processor ({@link processKinesisEvent}, {@link kinesisHandler}). */
@@ -64,18 +75,35 @@ export type ResolvedKinesisRecordOptions = Readonly<Required<KinesisRecordOption
 export type ResolvedKinesisBatchOptions = Readonly<Required<KinesisBatchOptions>>;
 
 /** The defaults of {@link KinesisRecordOptions}. */
-export const DEFAULT_KINESIS_RECORD_OPTIONS: ResolvedKinesisRecordOptions = Object.freeze({
+export const DEFAULT_KINESIS_RECORD_OPTIONS: Readonly<Required<KinesisRecordOptions>> = Object.freeze({
   continueOnFailure: ContinueOnFailure.NEVER,
   concurrency: 1,
   throwOnFullBatchFailure: true,
   strictDeaggregation: false,
   verifyChecksum: true,
   remainingTimeMarginMs: 0,
-  logger: noopLogger,
+  logger: defaultLogger(),
+  tracing: undefined,
 });
+
+const BATCH_OPTION_KEY_SET = {
+  throwOnFullBatchFailure: true,
+  strictDeaggregation: true,
+  verifyChecksum: true,
+  remainingTimeMarginMs: true,
+  logger: true,
+  tracing: true,
+} satisfies Record<keyof KinesisBatchOptions, true>;
+const BATCH_OPTION_KEYS = Object.keys(BATCH_OPTION_KEY_SET);
+const RECORD_OPTION_KEYS = Object.keys({
+  ...BATCH_OPTION_KEY_SET,
+  continueOnFailure: true,
+  concurrency: true,
+} satisfies Record<keyof KinesisRecordOptions, true>);
 
 /** Merges `options` over {@link DEFAULT_KINESIS_RECORD_OPTIONS}; throws `InvalidOptionError`. */
 export function resolveKinesisRecordOptions(options: KinesisRecordOptions = {}): ResolvedKinesisRecordOptions {
+  rejectUnknownOptions(options, RECORD_OPTION_KEYS);
   const resolved = { ...DEFAULT_KINESIS_RECORD_OPTIONS, ...defined(options) };
   const { continueOnFailure, concurrency } = resolved;
   if (continueOnFailure !== ContinueOnFailure.NEVER && continueOnFailure !== ContinueOnFailure.OTHER_PARTITION_KEYS) {
@@ -90,6 +118,7 @@ export function resolveKinesisRecordOptions(options: KinesisRecordOptions = {}):
 
 /** Merges `options` over the defaults of the shared options; throws `InvalidOptionError`. */
 export function resolveKinesisBatchOptions(options: KinesisBatchOptions = {}): ResolvedKinesisBatchOptions {
+  rejectUnknownOptions(options, BATCH_OPTION_KEYS);
   const { continueOnFailure: _c, concurrency: _n, ...shared } = DEFAULT_KINESIS_RECORD_OPTIONS;
   const resolved = { ...shared, ...defined(options) };
   checkShared(resolved);
@@ -104,6 +133,9 @@ function checkShared(resolved: Required<KinesisBatchOptions>): void {
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
     throw new InvalidOptionError('remainingTimeMarginMs', 'a finite number ≥ 0', margin);
   }
+  const tracing = resolved.tracing;
+  if (tracing !== undefined && (tracing === null || typeof tracing.traceBatch !== 'function'))
+    throw new InvalidOptionError('tracing', 'a batch tracing (with traceBatch())', tracing);
   const logger = resolved.logger;
   if (logger === null || typeof logger !== 'object' || typeof logger.child !== 'function') {
     throw new InvalidOptionError('logger', 'a logger (pino-like, with child())', logger);

@@ -3,6 +3,7 @@ import { deaggregateShard } from './deaggregateShard.js';
 import { type KinesisRecordOptions, resolveKinesisRecordOptions } from './options.js';
 import { runRecords } from './runRecords.js';
 import { shardBatches } from './shardBatches.js';
+import { traceShardBatch } from './traceShardBatch.js';
 import type { KinesisBatchResponse, KinesisEvent, KinesisRecordHandler, LambdaContext } from './types.js';
 
 /**
@@ -34,7 +35,9 @@ export async function processWithResolved(
   const run = async (batch: (typeof batches)[number]): Promise<ShardOutcome> => {
     const shard = deaggregateShard(batch.records, options.strictDeaggregation, options.verifyChecksum, logger);
     const context = { eventSourceARN: batch.eventSourceARN, shardId: batch.shardId, lambdaContext };
-    const run = await runRecords(shard.records, handler, context, options, logger);
+    const run = await traceShardBatch(options.tracing, batch, shard.records, lambdaContext, (records) =>
+      runRecords(records, handler, context, options, logger),
+    );
     const failed = run.errors.length + (shard.corrupt === undefined ? 0 : 1);
     const errors = shard.corrupt === undefined ? run.errors : [...run.errors, shard.corrupt.error];
     return { batch, shard, firstUnsuccessful: run.firstUnsuccessful, succeeded: run.succeeded, failed, errors };

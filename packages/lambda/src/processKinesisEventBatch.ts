@@ -3,6 +3,7 @@ import { deaggregateShard } from './deaggregateShard.js';
 import { InvalidBatchResultError } from './errors.js';
 import { type KinesisBatchOptions, type ResolvedKinesisBatchOptions, resolveKinesisBatchOptions } from './options.js';
 import { shardBatches } from './shardBatches.js';
+import { traceShardBatch } from './traceShardBatch.js';
 import type {
   BatchHandlerReturn,
   KinesisBatchRecordsHandler,
@@ -50,13 +51,11 @@ export async function processBatchWithResolved(
     }
     let result: BatchHandlerReturn;
     try {
-      result = await handler(shard.records, {
-        eventSourceARN: batch.eventSourceARN,
-        shardId: batch.shardId,
-        lambdaContext,
-      });
+      result = await traceShardBatch(options.tracing, batch, shard.records, lambdaContext, async (records) =>
+        handler(records, { eventSourceARN: batch.eventSourceARN, shardId: batch.shardId, lambdaContext }),
+      );
     } catch (error) {
-      logger.debug({ err: error, shardId: batch.shardId }, 'batch failed');
+      logger.warn({ err: error, shardId: batch.shardId }, 'batch failed; it is reported for retry');
       return {
         ...outcome,
         firstUnsuccessful: 0,

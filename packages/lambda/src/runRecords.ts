@@ -65,7 +65,7 @@ async function runSequentially(
       succeeded++;
     } catch (error) {
       errors.push(error);
-      logger.debug(
+      logger.warn(
         { err: error, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber },
         'record failed',
       );
@@ -168,7 +168,7 @@ class KeyedRunner {
     } else {
       this.#status[index] = RecordStatus.FAILED;
       this.#errors.push(error);
-      this.#logger.debug(
+      this.#logger.warn(
         { err: error, sequenceNumber: record.sequenceNumber, subSequenceNumber: record.subSequenceNumber },
         'record failed',
       );

@@ -34,6 +34,18 @@ describe('withFlushingProducer', () => {
     expect(log).toEqual(['handler', 'a.flush', 'b.flush', 'a.flushed', 'b.flushed', 'resolved']);
   });
 
+  it('publishes the metrics after the records, when the producer has flushMetrics()', async () => {
+    const log: string[] = [];
+    const producer = {
+      ...fakeProducer('p', log),
+      flushMetrics: async () => {
+        log.push('p.flushMetrics');
+      },
+    };
+    await withFlushingProducer(producer, () => log.push('handler'))();
+    expect(log).toEqual(['handler', 'p.flush', 'p.flushed', 'p.flushMetrics']);
+  });
+
   it('flushes when the handler throws, then rethrows its error', async () => {
     const log: string[] = [];
     const boom = new Error('boom');

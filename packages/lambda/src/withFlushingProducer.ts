@@ -2,15 +2,24 @@
 export interface FlushableProducer {
   /** Resolves when every record put before the call has a fate (stored or failed). Never rejects. */
   flush(): Promise<void>;
+  /**
+   * Publishes the metrics of the current interval now (EMF lines before the environment freezes). Called after
+   * `flush()` when the producer has it. Never rejects.
+   */
+  flushMetrics?(): Promise<void>;
 }
 
 /** One producer or several. */
 export type FlushableProducers = FlushableProducer | readonly FlushableProducer[];
 
-/** Flushes every producer, together. */
+/** Flushes every producer, together: its records, then its metrics. */
 export function flushAll(producers: FlushableProducers): Promise<unknown> {
-  if (!Array.isArray(producers)) return (producers as FlushableProducer).flush();
-  return Promise.all((producers as readonly FlushableProducer[]).map((producer) => producer.flush()));
+  const flushOne = async (producer: FlushableProducer) => {
+    await producer.flush();
+    await producer.flushMetrics?.();
+  };
+  if (!Array.isArray(producers)) return flushOne(producers as FlushableProducer);
+  return Promise.all((producers as readonly FlushableProducer[]).map(flushOne));
 }
 
 /**

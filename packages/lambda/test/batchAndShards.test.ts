@@ -12,6 +12,7 @@ import {
   UnexpectedEventError,
 } from '../src/index.js';
 import { type ExpectedUserRecord, eventOf, expectedUserRecords, readStreamAsEventRecords } from './lambdaEvent.js';
+import { NO_DEADLINES } from './patience.js';
 
 let kinesis: LocalKinesis;
 /** Two shards' records, shard 0 then shard 1 (each as an event source mapping would deliver them). */
@@ -24,7 +25,7 @@ beforeAll(async () => {
   const streamName = 'lambda-two-shards';
   await kinesis.createStream(streamName, 2);
   const client = kinesis.createKinesisClient({ maxAttempts: 1 });
-  const producer = new KinesisProducer({ streamName, kinesisClient: client, aggregationMaxCount: 5 });
+  const producer = new KinesisProducer({ streamName, kinesisClient: client, aggregationMaxCount: 5, ...NO_DEADLINES });
   const puts = [];
   for (let i = 0; i < 120; i++) puts.push(producer.put({ data: `r-${i}`, partitionKey: `key-${i % 12}` }));
   await Promise.all(puts);

@@ -16,6 +16,7 @@ import {
   fakeContext,
   readStreamAsEventRecords,
 } from './lambdaEvent.js';
+import { NO_DEADLINES } from './patience.js';
 
 let kinesis: LocalKinesis;
 /** One shard: aggregates of ≤ 6 user records, then plain records, then aggregates again. */
@@ -29,8 +30,13 @@ beforeAll(async () => {
   const streamName = 'lambda-events';
   await kinesis.createStream(streamName, 1);
   const client = kinesis.createKinesisClient({ maxAttempts: 1 });
-  const aggregating = new KinesisProducer({ streamName, kinesisClient: client, aggregationMaxCount: 6 });
-  const plain = new KinesisProducer({ streamName, kinesisClient: client, aggregationEnabled: false });
+  const aggregating = new KinesisProducer({
+    streamName,
+    kinesisClient: client,
+    aggregationMaxCount: 6,
+    ...NO_DEADLINES,
+  });
+  const plain = new KinesisProducer({ streamName, kinesisClient: client, aggregationEnabled: false, ...NO_DEADLINES });
   const put = async (producer: KinesisProducer, prefix: string, from: number, count: number) => {
     const puts = [];
     for (let i = from; i < from + count; i++) {

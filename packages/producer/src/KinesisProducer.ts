@@ -4,7 +4,8 @@ import type { ShardQueue } from './collector/ShardQueue.js';
 import { ProducerClosedError, ValidationError, ValidationErrorReason } from './errors.js';
 import type { ProducerEvents } from './events.js';
 import { type KeyEntry, PartitionKeyCache } from './keyCache/PartitionKeyCache.js';
-import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics.js';
+import { ProducerMetrics, type ProducerMetricsSnapshot } from './metrics/ProducerMetrics.js';
+import { ProducerMetricsRecorder, streamNameOf } from './metrics/ProducerMetricsRecorder.js';
 import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from './options.js';
 import { type ClockReading, PendingRecord } from './outcome.js';
 import { PutBatch, type PutOutcome } from './PutBatch.js';
@@ -28,7 +29,12 @@ export type ProducerState = (typeof ProducerState)[keyof typeof ProducerState];
 
 /** Options of {@link KinesisProducer.close}. */
 export interface CloseOptions {
-  /** When aborted, records still held fail with ProducerClosedError instead of being waited for. */
+  /**
+   * When aborted, nothing more is sent or retried: every record not stored yet fails with ProducerClosedError
+   * (carrying its attempts), except those in a request already in flight, which settle with that request's answer
+   * (stored, or its error; a retriable error gives ProducerClosedError). close() then resolves once the requests in
+   * flight have answered or hit `requestTimeoutMs`. Honoured on any close() call, also a later one.
+   */
   signal?: AbortSignal;
 }
 
@@ -60,6 +66,8 @@ export class KinesisProducer {
   #seq = 0;
   #state: ProducerState = ProducerState.OPEN;
   #closing: Promise<void> | undefined;
+  /** Removes the abort listeners close() added (so a long-lived signal does not keep this producer alive). */
+  #unlistenAborts: (() => void)[] = [];
   /**
    * A ref'd handle held only while records are outstanding. Every timer of the producer is unref'd, so without it a
    * script awaiting put() would exit (code 13, records unsent) while a record waits for its buffering deadline.
@@ -87,6 +95,19 @@ export class KinesisProducer {
     this.#logger = this.#options.logger.child({ component: 'KinesisProducer' });
     this.#emitter = new TypedEmitter<ProducerEvents>(this.#logger);
     this.#keys = new PartitionKeyCache(this.#options.partitionKeyCacheSize);
+    const published = this.#options.metrics;
+    if (published !== undefined) {
+      this.#metrics.recorder = new ProducerMetricsRecorder(
+        published,
+        streamNameOf(this.#options.streamName, this.#options.streamArn),
+        {
+          received: () => this.#metrics.userRecordsReceived,
+          pending: () => this.#outstandingRecords + this.#waiting.length,
+        },
+        this.#options.clock,
+        this.#options.logger,
+      );
+    }
     this.#pipeline = new Pipeline(this.#options, this.#options.logger, this.#emitter, this.#metrics, {
       resolve: this.#resolveHook,
       reject: this.#rejectHook,
@@ -191,13 +212,24 @@ export class KinesisProducer {
 
   /**
    * Flushes, then stops every timer and (if the producer created it) destroys the client, so a script or Lambda
-   * can exit. Later put() calls reject with ProducerClosedError. With `signal`, aborting fails the records still
-   * held with ProducerClosedError (requests in flight still settle theirs).
+   * can exit. Later put() calls reject with ProducerClosedError. With `signal` (see {@link CloseOptions}), aborting
+   * stops sending: every record not stored fails with ProducerClosedError once the requests in flight answered.
+   * Every call returns the same promise; each call's signal is honoured.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
-    this.#state = ProducerState.CLOSING;
-    this.#closing = this.#close(options.signal);
+    if (this.#closing === undefined) {
+      this.#state = ProducerState.CLOSING;
+      this.#closing = this.#close();
+    }
+    const signal = options.signal;
+    if (signal !== undefined && this.#state === ProducerState.CLOSING) {
+      if (signal.aborted) this.#abandonHeld();
+      else {
+        const onAbort = () => this.#abandonHeld();
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#unlistenAborts.push(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
     return this.#closing;
   }
 
@@ -206,40 +238,38 @@ export class KinesisProducer {
     return this.#emitter.on(event, listener);
   }
 
+  /**
+   * Publishes the metrics of the current interval now (when `metrics` sinks are configured): in a Lambda handler,
+   * before the environment freezes (`withFlushingProducer` calls it). Never rejects.
+   */
+  flushMetrics(): Promise<void> {
+    return this.#metrics.recorder?.flush() ?? Promise.resolve();
+  }
+
   /** A snapshot of the metrics (KPL names). */
   metrics(): ProducerMetricsSnapshot {
     return this.#metrics.snapshot(this.#outstandingRecords + this.#waiting.length);
   }
 
-  async #close(signal: AbortSignal | undefined): Promise<void> {
-    const flushed = this.flush();
-    if (signal === undefined) await flushed;
-    else {
-      const aborted = new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        else signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await Promise.race([flushed, aborted]);
-      if (signal.aborted) this.#abandonHeld();
-      await flushed;
-    }
+  async #close(): Promise<void> {
+    // Resolves once every record has a fate; an abort only brings that moment forward (see CloseOptions.signal).
+    await this.flush();
     this.#state = ProducerState.CLOSED;
+    for (const unlisten of this.#unlistenAborts.splice(0)) unlisten();
     this.#pipeline.close();
+    await this.#metrics.recorder?.close();
     this.#logger.debug('closed');
   }
 
+  /** close() was aborted: records waiting for capacity fail here, the pipeline fails or settles the rest. */
   #abandonHeld(): void {
-    const held = [...this.#waiting.drain(), ...this.#pipeline.takeAllHeld()];
-    for (const record of held) {
+    for (const record of this.#waiting.drain()) {
       this.#rejectHook(
         record,
-        new ProducerClosedError(
-          'The producer was closed before the record was sent',
-          record.input,
-          record.allAttempts([]),
-        ),
+        new ProducerClosedError('close() was aborted before the record was sent', record.input, []),
       );
     }
+    this.#pipeline.abandon();
   }
 
   #prepare(record: ProducerRecord, resolve: PendingRecord['resolve'], reject: PendingRecord['reject']): PendingRecord {

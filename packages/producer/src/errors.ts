@@ -1,4 +1,4 @@
-import { KinesisKitError } from '@kinesis-kit/commons';
+import { type ConfigurationProblem, KinesisKitError } from '@kinesis-kit/commons';
 import type { Attempt, ProducerRecord } from './types.js';
 
 /** Why {@link ValidationError} rejected a record. */
@@ -20,15 +20,50 @@ export const ValidationErrorReason = {
 } as const;
 export type ValidationErrorReason = (typeof ValidationErrorReason)[keyof typeof ValidationErrorReason];
 
+/**
+ * What a log line, `JSON.stringify`, `util.inspect` or `console.error` shows of the record an error carries: sizes,
+ * never contents (the record itself is a non-enumerable property: reachable as `error.record`, never serialized).
+ */
+export interface RecordSummary {
+  /** Length of the partition key in UTF-16 code units; undefined when it is not a string. */
+  partitionKeyLength: number | undefined;
+  /** Bytes of `data` (UTF-8 bytes for a string); undefined when it is neither bytes nor a string. */
+  dataBytes: number | undefined;
+}
+
+/** Sizes of what the caller passed as a record; reads nothing else. */
+export function summarizeRecord(record: unknown): RecordSummary {
+  if (record === null || typeof record !== 'object') return { partitionKeyLength: undefined, dataBytes: undefined };
+  const { partitionKey, data } = record as { partitionKey?: unknown; data?: unknown };
+  return {
+    partitionKeyLength: typeof partitionKey === 'string' ? partitionKey.length : undefined,
+    dataBytes:
+      data instanceof Uint8Array ? data.length : typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : undefined,
+  };
+}
+
+/** Keeps `record` on `error` as a non-enumerable property (reachable, never serialized) and adds its summary. */
+function attachRecord(error: Error, record: unknown): void {
+  Object.defineProperty(error, 'record', { value: record, enumerable: false, writable: false, configurable: true });
+  Object.defineProperty(error, 'recordSummary', {
+    value: summarizeRecord(record),
+    enumerable: true,
+    writable: false,
+    configurable: true,
+  });
+}
+
 /** Thrown by `put()` (as a rejected promise, before anything is queued) for a record Kinesis would refuse. */
 export class ValidationError extends KinesisKitError {
   readonly reason: ValidationErrorReason;
-  /** What the caller passed. */
-  readonly record: unknown;
+  /** What the caller passed. Non-enumerable: never in a log line, `JSON.stringify` or `util.inspect` output. */
+  declare readonly record: unknown;
+  /** Partition key length and data size of `record`: what serializations show instead of it. */
+  declare readonly recordSummary: RecordSummary;
   constructor(reason: ValidationErrorReason, message: string, record: unknown) {
     super(message);
     this.reason = reason;
-    this.record = record;
+    attachRecord(this, record);
   }
 }
 
@@ -37,8 +72,13 @@ export class ValidationError extends KinesisKitError {
  * every attempt made to send it, so callers can dead-letter it.
  */
 export class PutRecordError extends KinesisKitError {
-  /** The record exactly as passed to `put()`. */
-  readonly record: ProducerRecord;
+  /**
+   * The record exactly as passed to `put()`. Non-enumerable: never in a log line, `JSON.stringify`, `util.inspect`
+   * or `console.error` output (they show {@link PutRecordError.recordSummary}).
+   */
+  declare readonly record: ProducerRecord;
+  /** Partition key length and data size of `record`: what serializations show instead of it. */
+  declare readonly recordSummary: RecordSummary;
   /** Every `PutRecords` attempt that carried this record, oldest first. */
   readonly attempts: readonly Attempt[];
   /** The last Kinesis error code (`ProvisionedThroughputExceededException`, `AccessDeniedException`, …), if any. */
@@ -50,7 +90,7 @@ export class PutRecordError extends KinesisKitError {
     options: { errorCode?: string | undefined; cause?: unknown; retriable?: boolean } = {},
   ) {
     super(message, { cause: options.cause, retriable: options.retriable ?? false });
-    this.record = record;
+    attachRecord(this, record);
     this.attempts = attempts;
     this.errorCode = options.errorCode;
   }
@@ -67,6 +107,25 @@ export class RecordThrottledError extends PutRecordError {}
  * disabled or missing, validation. `errorCode` names it.
  */
 export class RecordRejectedError extends PutRecordError {}
+
+/**
+ * The client is misconfigured, so nothing can be sent: no region, no credentials, an endpoint that is not a URL —
+ * or, before any call succeeded, an endpoint whose host does not resolve or refuses connections. The records waiting
+ * for the first shard map fail with it at once (not after `recordTtlMs`); the next `put()` tries again. `problem`
+ * says what to fix; `cause` is the SDK's error.
+ */
+export class ProducerConfigurationError extends RecordRejectedError {
+  readonly problem: ConfigurationProblem;
+  constructor(
+    problem: ConfigurationProblem,
+    message: string,
+    record: ProducerRecord,
+    options: { errorCode?: string | undefined; cause?: unknown },
+  ) {
+    super(message, record, [], { ...options, retriable: false });
+    this.problem = problem;
+  }
+}
 
 /** `put()` after `close()`, or a record abandoned when `close({ signal })` was aborted. */
 export class ProducerClosedError extends PutRecordError {}

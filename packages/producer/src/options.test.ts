@@ -32,11 +32,32 @@ describe('resolveProducerOptions', () => {
   });
 
   it('needs a stream name or ARN, non-empty', () => {
-    expect(optionOf(() => resolveProducerOptions({}))).toBe('streamName');
+    expect(optionOf(() => resolveProducerOptions({} as ProducerOptions))).toBe('streamName');
     expect(optionOf(() => resolveProducerOptions({ streamName: '' }))).toBe('streamName');
     expect(optionOf(() => resolveProducerOptions({ streamArn: '' }))).toBe('streamArn');
     expect(resolveProducerOptions({ streamArn: 'arn:aws:kinesis:us-east-1:1:stream/s' }).streamName).toBeUndefined();
     expect(optionOf(() => resolveProducerOptions(null as unknown as ProducerOptions))).toBe('options');
+  });
+
+  it('refuses both a stream name and an ARN', () => {
+    const both = { streamName: 's', streamArn: 'arn:aws:kinesis:us-east-1:1:stream/s' } as unknown as ProducerOptions;
+    expect(optionOf(() => resolveProducerOptions(both))).toBe('streamArn');
+  });
+
+  it('rejects an unknown option, naming the closest one (a typo would silently keep the default)', () => {
+    const typo = { streamName: 's', maxConnectionz: 4 } as unknown as ProducerOptions;
+    expect(() => resolveProducerOptions(typo)).toThrow(
+      new InvalidOptionError('maxConnectionz', { knownOptions: ['maxConnections'] }),
+    );
+    expect(() => resolveProducerOptions(typo)).toThrow(
+      'Unknown option `maxConnectionz`: did you mean `maxConnections`?',
+    );
+    const kplName = { streamName: 's', RecordMaxBufferedTime: 100 } as unknown as ProducerOptions;
+    expect(optionOf(() => resolveProducerOptions(kplName))).toBe('RecordMaxBufferedTime');
+    // Even set to undefined: the name is the mistake.
+    expect(optionOf(() => resolveProducerOptions({ streamName: 's', region: undefined } as ProducerOptions))).toBe(
+      'region',
+    );
   });
 
   it.each([

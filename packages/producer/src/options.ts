@@ -1,19 +1,57 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import {
+  type Clock,
+  defaultLogger,
+  InvalidOptionError,
+  type Logger,
+  type MetricsOptions,
+  type ProducerTracing,
+  type ResolvedMetricsOptions,
+  rejectUnknownOptions,
+  resolveMetricsOptions,
+  systemClock,
+} from '@kinesis-kit/commons';
 
-/** Options of {@link KinesisProducer}. Defaults are the KPL's where the KPL has the setting. */
-export interface ProducerOptions {
-  /** The stream to write to. One of `streamName` / `streamArn` is required. */
-  streamName?: string;
-  /** The stream's ARN (used instead of the name in every call when given). */
-  streamArn?: string;
+/** Which stream a producer writes to: by name or by ARN, exactly one. */
+export type ProducerStream =
+  | {
+      /** The stream to write to. */
+      streamName: string;
+      streamArn?: undefined;
+    }
+  | {
+      /** The stream's ARN (used instead of the name in every call). */
+      streamArn: string;
+      streamName?: undefined;
+    };
+
+/**
+ * Options of {@link KinesisProducer}: the stream (`streamName` or `streamArn`, exactly one) and the
+ * {@link ProducerSettings}. Defaults are the KPL's where the KPL has the setting.
+ */
+export type ProducerOptions = ProducerStream & ProducerSettings;
+
+/** Every option of {@link KinesisProducer} but the stream; each has a default. */
+export interface ProducerSettings {
   /**
    * The client used for `ListShards` and `PutRecords`. Give it `maxAttempts: 1`: the producer owns retries.
-   * @default new KinesisClient({ maxAttempts: 1 }) (destroyed by close())
+   * @default a client from the environment (region, credentials, `AWS_ENDPOINT_URL_KINESIS`, …) over HTTP/1.1
+   * keep-alive, `maxConnections` connections, `maxAttempts: 1` (destroyed by close())
    */
   kinesisClient?: KinesisClient;
-  /** @default silentLogger() */
+  /** Warnings and errors go to stderr as JSON lines; pass `silentLogger()` for none, or any pino logger. @default defaultLogger() */
   logger?: Logger;
+  /**
+   * Publish the KPL's metrics (`UserRecordsPut`, `ErrorsByCode`, `BufferingTime`, …) to sinks: `emfSink()`,
+   * `cloudWatchSink()`, `openTelemetryMetricsSink()`. Without sinks nothing is recorded beyond `metrics()`.
+   * See docs/observability.md. @default undefined (none)
+   */
+  metrics?: MetricsOptions;
+  /**
+   * Trace each PutRecords request (a span per send): `openTelemetryTracing()` from `@kinesis-kit/opentelemetry`.
+   * @default undefined (none)
+   */
+  tracing?: ProducerTracing;
   /** Time source (tests). @default systemClock */
   clock?: Clock;
   /** Random numbers in [0, 1) for backoff jitter (tests). @default Math.random */
@@ -64,10 +102,13 @@ export interface ProducerOptions {
 }
 
 export type ResolvedProducerOptions = Readonly<
-  Required<Omit<ProducerOptions, 'streamName' | 'streamArn' | 'kinesisClient'>> & {
+  Required<Omit<ProducerSettings, 'kinesisClient' | 'metrics' | 'tracing'>> & {
     streamName: string | undefined;
     streamArn: string | undefined;
     kinesisClient: KinesisClient | undefined;
+    /** Undefined when nothing is published. */
+    metrics: ResolvedMetricsOptions | undefined;
+    tracing: ProducerTracing | undefined;
   }
 >;
 
@@ -92,6 +133,37 @@ export const DEFAULT_PRODUCER_OPTIONS = Object.freeze({
   shardMapRefreshIntervalMs: 60_000,
   partitionKeyCacheSize: 65_536,
 });
+
+/** Every option name, for the unknown-key check (the type makes this list complete). */
+const PRODUCER_OPTION_KEYS = Object.keys({
+  streamName: true,
+  streamArn: true,
+  kinesisClient: true,
+  logger: true,
+  metrics: true,
+  tracing: true,
+  clock: true,
+  random: true,
+  aggregationEnabled: true,
+  aggregationMaxCount: true,
+  aggregationMaxBytes: true,
+  collectionMaxCount: true,
+  collectionMaxBytes: true,
+  maxRecordBytes: true,
+  maxBufferedTimeMs: true,
+  recordTtlMs: true,
+  maxConnections: true,
+  requestTimeoutMs: true,
+  rateLimit: true,
+  failIfThrottled: true,
+  maxInFlightPerShard: true,
+  maxOutstandingRecords: true,
+  maxOutstandingBytes: true,
+  retryBaseDelayMs: true,
+  retryMaxDelayMs: true,
+  shardMapRefreshIntervalMs: true,
+  partitionKeyCacheSize: true,
+} satisfies Record<keyof ProducerSettings | 'streamName' | 'streamArn', true>);
 
 type NumericOption = {
   [K in keyof typeof DEFAULT_PRODUCER_OPTIONS]: (typeof DEFAULT_PRODUCER_OPTIONS)[K] extends number ? K : never;
@@ -120,20 +192,28 @@ const NUMERIC_BOUNDS: Record<NumericOption, readonly [number, number, boolean]> 
 
 /** Merges `options` over {@link DEFAULT_PRODUCER_OPTIONS} and validates eagerly (throws `InvalidOptionError`). */
 export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  rejectUnknownOptions(options, PRODUCER_OPTION_KEYS);
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = {
     ...DEFAULT_PRODUCER_OPTIONS,
-    logger: silentLogger(),
+    logger: defaultLogger(),
     clock: systemClock,
     random: Math.random,
     streamName: undefined,
     streamArn: undefined,
     kinesisClient: undefined,
+    tracing: undefined,
     ...defined,
+    metrics: resolveMetricsOptions(options.metrics, 'KinesisProducerLibrary'),
   } as ResolvedProducerOptions;
+  const tracing = resolved.tracing;
+  if (tracing !== undefined && (tracing === null || typeof tracing.startSend !== 'function'))
+    throw new InvalidOptionError('tracing', 'a producer tracing (with startSend())', tracing);
   if (resolved.streamName === undefined && resolved.streamArn === undefined) {
     throw new InvalidOptionError('streamName', 'a stream name (or `streamArn` set)', undefined);
+  }
+  if (resolved.streamName !== undefined && resolved.streamArn !== undefined) {
+    throw new InvalidOptionError('streamArn', 'unset when `streamName` is set (give one of them)', resolved.streamArn);
   }
   for (const key of ['streamName', 'streamArn'] as const) {
     const value = resolved[key];

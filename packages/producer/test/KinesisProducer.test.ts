@@ -1,7 +1,8 @@
-import { type LocalKinesis, startLocalKinesis } from '@kinesis-kit/testing';
+import { type LocalKinesis, startLocalKinesis, testBudgetMs } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProducerOptions, ProducerRecord, PutResult } from '../src/index.js';
+import type { ProducerRecord, ProducerSettings, PutResult } from '../src/index.js';
 import { KinesisProducer, ProducerClosedError, ValidationError, ValidationErrorReason } from '../src/index.js';
+import { NO_DEADLINES } from './patience.js';
 import { readStream } from './readStream.js';
 
 let kinesis: LocalKinesis;
@@ -20,14 +21,17 @@ async function newStream(shards: number): Promise<string> {
   return name;
 }
 
-/** A fresh stream and a producer on it (real client, SDK retries off: the producer's own retries are what runs). */
+/**
+ * A fresh stream and a producer on it (real client, SDK retries off: the producer's own retries are what runs).
+ * No producer deadline can fire (NO_DEADLINES): these tests are about what is stored, not about timeouts.
+ */
 async function producerOnNewStream(
   shards: number,
-  options: Partial<ProducerOptions> = {},
+  options: Partial<ProducerSettings> = {},
 ): Promise<{ streamName: string; producer: KinesisProducer }> {
   const streamName = await newStream(shards);
   const kinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });
-  return { streamName, producer: new KinesisProducer({ streamName, kinesisClient, ...options }) };
+  return { streamName, producer: new KinesisProducer({ streamName, kinesisClient, ...NO_DEADLINES, ...options }) };
 }
 
 describe('KinesisProducer against kinesis-local', () => {
@@ -130,46 +134,47 @@ describe('KinesisProducer against kinesis-local', () => {
     expect(producer.metrics().UserRecordsPut).toBe(1_998);
   });
 
-  it('100,000 records over 1,000 keys into 4 shards: all stored once, per-key order kept (strict ordering)', async () => {
-    // Prepare
-    const { streamName, producer } = await producerOnNewStream(4, {
-      maxInFlightPerShard: 1,
-      requestTimeoutMs: 30_000,
-    });
-    const total = 100_000;
+  it(
+    '100,000 records over 1,000 keys into 4 shards: all stored once, per-key order kept (strict ordering)',
+    async () => {
+      // Prepare
+      const { streamName, producer } = await producerOnNewStream(4, { maxInFlightPerShard: 1 });
+      const total = 100_000;
 
-    // Act
-    const promises: Promise<PutResult>[] = new Array(total);
-    for (let i = 0; i < total; i++) {
-      promises[i] = producer.put({ data: `${i % 1000}:${i}`, partitionKey: `key-${i % 1000}` });
-    }
-    const results = await Promise.all(promises);
-    await producer.close();
+      // Act
+      const promises: Promise<PutResult>[] = new Array(total);
+      for (let i = 0; i < total; i++) {
+        promises[i] = producer.put({ data: `${i % 1000}:${i}`, partitionKey: `key-${i % 1000}` });
+      }
+      const results = await Promise.all(promises);
+      await producer.close();
 
-    // Assess: every put resolved with a shard and sequence number
-    for (const result of results) {
-      expect(result.shardId).toMatch(/^shardId-/);
-      expect(result.sequenceNumber).toMatch(/^\d+$/);
-    }
-    const read = await readStream(kinesis.kinesisClient, streamName);
-    expect(read.length).toBe(total);
-    const seen = new Set(read.map((r) => r.data));
-    expect(seen.size).toBe(total);
-    // Per key, the stream order (shard sequence, then sub-sequence) is put() order.
-    const lastByKey = new Map<string, number>();
-    for (const record of read) {
-      const index = Number(record.data.split(':')[1]);
-      const last = lastByKey.get(record.partitionKey) ?? -1;
-      expect(index).toBeGreaterThan(last);
-      lastByKey.set(record.partitionKey, index);
-    }
-    // The reported positions match where the records are.
-    const byData = new Map(read.map((r) => [r.data, r]));
-    for (let i = 0; i < total; i += 997) {
-      const stored = byData.get(`${i % 1000}:${i}`);
-      expect(stored?.shardId).toBe(results[i]?.shardId);
-      expect(stored?.sequenceNumber).toBe(results[i]?.sequenceNumber);
-      expect(stored?.subSequenceNumber ?? 0).toBe(results[i]?.subSequenceNumber ?? 0);
-    }
-  }, 120_000);
+      // Assess: every put resolved with a shard and sequence number
+      for (const result of results) {
+        expect(result.shardId).toMatch(/^shardId-/);
+        expect(result.sequenceNumber).toMatch(/^\d+$/);
+      }
+      const read = await readStream(kinesis.kinesisClient, streamName);
+      expect(read.length).toBe(total);
+      const seen = new Set(read.map((r) => r.data));
+      expect(seen.size).toBe(total);
+      // Per key, the stream order (shard sequence, then sub-sequence) is put() order.
+      const lastByKey = new Map<string, number>();
+      for (const record of read) {
+        const index = Number(record.data.split(':')[1]);
+        const last = lastByKey.get(record.partitionKey) ?? -1;
+        expect(index).toBeGreaterThan(last);
+        lastByKey.set(record.partitionKey, index);
+      }
+      // The reported positions match where the records are.
+      const byData = new Map(read.map((r) => [r.data, r]));
+      for (let i = 0; i < total; i += 997) {
+        const stored = byData.get(`${i % 1000}:${i}`);
+        expect(stored?.shardId).toBe(results[i]?.shardId);
+        expect(stored?.sequenceNumber).toBe(results[i]?.sequenceNumber);
+        expect(stored?.subSequenceNumber ?? 0).toBe(results[i]?.subSequenceNumber ?? 0);
+      }
+    },
+    testBudgetMs(120_000),
+  );
 });

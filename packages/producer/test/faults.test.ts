@@ -1,16 +1,18 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { Fault, type LocalKinesis, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fault, type LocalKinesis, measureKinesisPace, startLocalKinesis, withFaults } from '@kinesis-kit/testing';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
+  DEFAULT_PRODUCER_OPTIONS,
   KinesisProducer,
   ProducerClosedError,
-  type ProducerOptions,
+  type ProducerSettings,
   RecordExpiredError,
   RecordRejectedError,
   RecordThrottledError,
 } from '../src/index.js';
+import { NO_DEADLINES } from './patience.js';
 import { readStream } from './readStream.js';
 
 let kinesis: LocalKinesis;
@@ -38,12 +40,30 @@ afterAll(async () => {
   await kinesis?.stop();
 });
 
-async function setup(shards: number, options: Partial<ProducerOptions> = {}) {
+/** A fresh stream and a producer on it; no producer deadline fires unless the test sets one (NO_DEADLINES). */
+async function setup(shards: number, options: Partial<ProducerSettings> = {}) {
   const streamName = `faults-${process.pid}-${++streamCounter}`;
   await kinesis.createStream(streamName, shards);
   const client: KinesisClient = kinesis.createKinesisClient({ maxAttempts: 1 });
-  const producer = new KinesisProducer({ streamName, kinesisClient: client, retryBaseDelayMs: 20, ...options });
+  const producer = new KinesisProducer({
+    streamName,
+    kinesisClient: client,
+    retryBaseDelayMs: 20,
+    ...NO_DEADLINES,
+    ...options,
+  });
   return { streamName, client, producer };
+}
+
+/** Resolves with the first `producer.retry` event whose error code is `code`. */
+function retryWith(producer: KinesisProducer, code: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = producer.on('producer.retry', (e) => {
+      if (e.errorCode !== code) return;
+      off();
+      resolve();
+    });
+  });
 }
 
 function putMany(producer: KinesisProducer, count: number, keys = 50) {
@@ -97,12 +117,17 @@ describe('fault handling (faults injected into a real client against kinesis-loc
   });
 
   it('500s, connection resets and timeouts are retried (at least once delivery)', async () => {
-    const { streamName, client, producer } = await setup(2, { requestTimeoutMs: 300 });
+    // The producer's request timeout must be met by the server's normal answers and missed by the stalled call:
+    // it is set from the server's measured pace (×5, at least 300 ms), and the stalled call is held until the
+    // producer has given up on it. A slower answer later only adds a retry (no TTL: nothing expires).
+    const pace = await measureKinesisPace(kinesis);
+    const requestTimeoutMs = pace.requestTimeoutMs({ margin: 5, minMs: 300 });
+    const { streamName, client, producer } = await setup(2, { requestTimeoutMs });
     const faults = withFaults(client, [
       { commands: ['PutRecords'], fault: Fault.INTERNAL, times: 2 },
       { commands: ['PutRecords'], fault: Fault.RESET, times: 2 },
       { commands: ['PutRecords'], fault: Fault.TIMEOUT, times: 1, afterSend: true },
-      { commands: ['PutRecords'], fault: Fault.DELAY, delayMs: 1_000, times: 1 },
+      { commands: ['PutRecords'], fault: Fault.DELAY, until: retryWith(producer, 'ProducerRequestTimeout'), times: 1 },
     ]);
     const results = await Promise.all(putMany(producer, 200));
     await producer.close();
@@ -145,13 +170,18 @@ describe('fault handling (faults injected into a real client against kinesis-loc
   });
 
   it('records that cannot be stored within recordTtlMs fail with RecordExpiredError', async () => {
+    // The server is out of the picture once the shard map is loaded (a first record, stored before the faults):
+    // every PutRecords is then throttled by the fault, so the TTL is the only thing that ends the records.
     const { client, producer } = await setup(1, { recordTtlMs: 400 });
+    await producer.put({ data: 'warm-up', partitionKey: 'k' });
     withFaults(client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE }]);
     const expired: number[] = [];
     producer.on('producer.record_expired', (e) => expired.push(e.userRecordCount));
     const started = Date.now();
     const errors = await Promise.all(putMany(producer, 20).map((p) => p.catch((e: unknown) => e)));
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The configured TTL ended them, not the default one (30 s): a bound far from any scheduling delay. (They can
+    // end a little before 400 ms: a record whose next backoff would end past its TTL expires at once.)
+    expect(Date.now() - started).toBeLessThan(DEFAULT_PRODUCER_OPTIONS.recordTtlMs);
     for (const error of errors) {
       expect(error).toBeInstanceOf(RecordExpiredError);
       expect((error as RecordExpiredError).attempts.length).toBeGreaterThan(0);
@@ -165,11 +195,13 @@ describe('fault handling (faults injected into a real client against kinesis-loc
   it('close() during retries waits for the retried records; later puts reject', async () => {
     const { streamName, client, producer } = await setup(2, { retryBaseDelayMs: 100 });
     withFaults(client, [{ commands: ['PutRecords'], fault: Fault.THROTTLE, times: 3 }]);
+    const retrying = retryWith(producer, 'ProvisionedThroughputExceededException');
     const promises = putMany(producer, 100);
-    await new Promise((resolve) => setTimeout(resolve, 150)); // the first attempts have failed by now
+    const all = Promise.all(promises); // owns every rejection from here on
+    await retrying; // a first attempt has failed: close() now has a retry to wait for
     await producer.close();
     expect(producer.outstandingRecords).toBe(0);
-    const results = await Promise.all(promises);
+    const results = await all;
     expect(results.some((r) => r.attempts.length > 1)).toBe(true);
     await expect(producer.put({ data: 'late', partitionKey: 'k' })).rejects.toBeInstanceOf(ProducerClosedError);
     expect(new Set((await readStream(kinesis.kinesisClient, streamName)).map((r) => r.data)).size).toBe(100);
@@ -180,16 +212,22 @@ describe('fault handling (faults injected into a real client against kinesis-loc
     const { client, producer } = await setup(1, {
       maxOutstandingBytes,
       maxOutstandingRecords: 10_000,
-      requestTimeoutMs: 20_000,
       aggregationEnabled: false,
     });
-    // Warm up (shard map, SDK code paths) so first-use allocations are not counted, then stall the server:
-    // every PutRecords hangs 5 s — longer than both pushes with their forced GCs, even on a loaded 2-core
-    // machine — so nothing settles while we push (asserted below: the test's premise).
+    // Warm up (shard map, SDK code paths) so first-use allocations are not counted, then stall the server: every
+    // PutRecords hangs until the pushes are over (released below), so nothing settles while we push, however slow
+    // the machine (asserted below: the test's premise).
     await producer.put({ data: 'warm-up', partitionKey: 'k' });
-    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.DELAY, delayMs: 5_000 }]);
-    const pushStarted = Date.now();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    withFaults(client, [{ commands: ['PutRecords'], fault: Fault.DELAY, until: released }]);
+    onTestFinished(() => release()); // a failing assertion must not leave the requests held
+    let answered = 0;
+    producer.on('producer.put_records', () => answered++);
     const payload = new Uint8Array(4 * 1024);
+    // Owned as they are made: no rejection can go unhandled if an assertion below throws first.
     const accepted: Promise<unknown>[] = [];
     let shed = 0;
     const before = await retainedBytes();
@@ -202,7 +240,7 @@ describe('fault handling (faults injected into a real client against kinesis-loc
         for (let i = 0; i < 200; i++) {
           const p = producer.tryPut({ data: new Uint8Array(payload), partitionKey: `k-${i % 10}` });
           if (p === false) shed++;
-          else accepted.push(p);
+          else accepted.push(p.catch((error: unknown) => error));
         }
         peak = Math.max(peak, producer.outstandingBytes);
         await new Promise((resolve) => setImmediate(resolve));
@@ -212,7 +250,7 @@ describe('fault handling (faults injected into a real client against kinesis-loc
     const mid = await retainedBytes();
     await push(500);
     const after = await retainedBytes();
-    expect(Date.now() - pushStarted, 'the stall must outlast the pushes').toBeLessThan(5_000);
+    expect(answered, 'the stall must outlast the pushes').toBe(0);
     expect(shed).toBeGreaterThan(1_000);
     expect(peak).toBeLessThanOrEqual(maxOutstandingBytes);
     // Flat: the second half of the push retained (next to) nothing more than the first.
@@ -225,9 +263,10 @@ describe('fault handling (faults injected into a real client against kinesis-loc
     const waiting = producer.put({ data: payload, partitionKey: 'k-late' });
     expect(producer.waitingRecords).toBe(1);
     expect(producer.outstandingBytes).toBeLessThanOrEqual(maxOutstandingBytes);
+    release();
     await producer.waitForCapacity();
     await waiting;
     await Promise.all(accepted);
     await producer.close();
-  }, 30_000);
+  });
 });

@@ -5,6 +5,8 @@
  * (the ambiguous case at-least-once delivery has to survive).
  */
 
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
+
 /** The named faults. Each becomes the error (or answer) the SDK would produce for the real thing. */
 export const Fault = {
   /** `ProvisionedThroughputExceededException` (HTTP 400, throttling): Kinesis and DynamoDB. */
@@ -44,6 +46,11 @@ export interface FaultRule {
   when?: (input: Readonly<Record<string, unknown>>) => boolean;
   /** Wait this long before failing (or, for `delay`, before passing the call on). @default 0 */
   delayMs?: number;
+  /**
+   * Also wait until this settles (after `delayMs`) before failing or passing the call on: a stall that the test ends
+   * on an event (say, once the caller gave up on the call) instead of after a guessed time.
+   */
+  until?: PromiseLike<unknown>;
   /** Send the request, then fail: the server did the work but the caller never hears. @default false */
   afterSend?: boolean;
   /** For `partial`: the share of entries that fail. @default 0.5 */
@@ -76,6 +83,21 @@ interface StackLike {
   remove(name: string): boolean;
 }
 
+const FAULT_RULE_KEYS = Object.keys({
+  commands: true,
+  fault: true,
+  probability: true,
+  times: true,
+  after: true,
+  when: true,
+  delayMs: true,
+  afterSend: true,
+  failureRate: true,
+  partialErrorCode: true,
+  random: true,
+  until: true,
+} satisfies Record<keyof FaultRule, true>);
+
 let installed = 0;
 
 /**
@@ -87,6 +109,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
   const stack = client.middlewareStack as unknown as StackLike;
   const state = { enabled: true, rules: [] as FaultRule[], hits: [] as number[], seen: [] as number[] };
   const add = (rule: FaultRule) => {
+    rejectUnknownOptions(rule, FAULT_RULE_KEYS, `rules[${state.rules.length}]`);
     state.rules.push(rule);
     state.hits.push(0);
     state.seen.push(0);
@@ -123,7 +146,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
     const index = pick(context.commandName ?? '', args.input, false);
     if (index < 0) return next(args);
     const rule = state.rules[index] as FaultRule;
-    if (rule.delayMs) await delay(rule.delayMs);
+    await hold(rule);
     if (rule.fault === Fault.DELAY) return next(args);
     if (rule.afterSend) await next(args);
     throw makeError(rule.fault as Exclude<Fault, 'partial' | 'delay'> | CustomFault, context.commandName ?? '');
@@ -134,7 +157,7 @@ export function withFaults(client: { middlewareStack: object }, rules: readonly 
     const index = pick(context.commandName, args.input, true);
     if (index < 0) return next(args);
     const rule = state.rules[index] as FaultRule;
-    if (rule.delayMs) await delay(rule.delayMs);
+    await hold(rule);
     return putRecordsWithFailures(next, args, rule);
   };
 
@@ -236,6 +259,13 @@ function makeError(fault: Exclude<Fault, 'partial' | 'delay'> | CustomFault, com
   });
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits out a rule's `delayMs`, then its `until` (settled either way). */
+async function hold(rule: FaultRule): Promise<void> {
+  if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
+  if (rule.until !== undefined) {
+    await Promise.resolve(rule.until).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
 }

@@ -1,10 +1,26 @@
-import { type LocalDynamoDB, type LocalDynamoDBOptions, startLocalDynamoDB } from './startLocalDynamoDB.js';
-import { type LocalKinesis, type LocalKinesisOptions, startLocalKinesis } from './startLocalKinesis.js';
+import { rejectUnknownOptions } from '@kinesis-kit/commons';
+import {
+  DEFAULT_LOCAL_DYNAMODB_OPTIONS,
+  type LocalDynamoDB,
+  type LocalDynamoDBOptions,
+  startLocalDynamoDB,
+} from './startLocalDynamoDB.js';
+import {
+  LOCAL_KINESIS_OPTION_KEYS,
+  type LocalKinesis,
+  type LocalKinesisOptions,
+  startLocalKinesis,
+} from './startLocalKinesis.js';
 
 export interface LocalAwsOptions {
   kinesis?: LocalKinesisOptions;
   dynamoDb?: LocalDynamoDBOptions;
 }
+
+const LOCAL_AWS_OPTION_KEYS = Object.keys({ kinesis: true, dynamoDb: true } satisfies Record<
+  keyof LocalAwsOptions,
+  true
+>);
 
 /** Both local servers: what a consumer (Kinesis + a DynamoDB lease table) needs. */
 export interface LocalAws {
@@ -16,6 +32,11 @@ export interface LocalAws {
 
 /** Starts a local Kinesis and a local DynamoDB side by side. */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  rejectUnknownOptions(options, LOCAL_AWS_OPTION_KEYS);
+  // Checked here too, so the error names the nested option (`kinesis.createStreamDelay`).
+  if (options.kinesis !== undefined) rejectUnknownOptions(options.kinesis, LOCAL_KINESIS_OPTION_KEYS, 'kinesis');
+  if (options.dynamoDb !== undefined)
+    rejectUnknownOptions(options.dynamoDb, Object.keys(DEFAULT_LOCAL_DYNAMODB_OPTIONS), 'dynamoDb');
   const [kinesis, dynamoDb] = await Promise.allSettled([
     startLocalKinesis(options.kinesis),
     startLocalDynamoDB(options.dynamoDb),

@@ -8,7 +8,7 @@ import {
   type DynamoDBClientConfig,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { ServerStartError } from './errors.js';
@@ -22,12 +22,15 @@ export interface LocalDynamoDBOptions {
   deleteTableDelayMs?: number;
   /** Delay before an updated table is ACTIVE again. @default 0 */
   updateTableDelayMs?: number;
+  /** The port on 127.0.0.1 to listen on; `0` takes a free one. @default 0 */
+  port?: number;
 }
 
 export const DEFAULT_LOCAL_DYNAMODB_OPTIONS: Readonly<Required<LocalDynamoDBOptions>> = Object.freeze({
   createTableDelayMs: 0,
   deleteTableDelayMs: 0,
   updateTableDelayMs: 0,
+  port: 0,
 });
 
 /** A running in-memory dynalite server (in this process: it starts in ~50 ms). */
@@ -49,10 +52,12 @@ type Dynalite = (options: { createTableMs: number; deleteTableMs: number; update
 
 /** Starts dynalite (in memory) on a free loopback port, ready to answer API calls. */
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
+  rejectUnknownOptions(options, Object.keys(DEFAULT_LOCAL_DYNAMODB_OPTIONS));
   const resolved = { ...DEFAULT_LOCAL_DYNAMODB_OPTIONS, ...options };
   for (const [key, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 0) throw new InvalidOptionError(key, 'a non-negative integer', value);
   }
+  if (resolved.port > 65_535) throw new InvalidOptionError('port', 'a port number (0 for a free one)', resolved.port);
   const dynalite = requireDependency<Dynalite>('dynalite');
   const server = dynalite({
     createTableMs: resolved.createTableDelayMs,
@@ -62,7 +67,7 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(resolved.port, '127.0.0.1', () => resolve());
     });
   } catch (error) {
     throw new ServerStartError('dynalite', String(error), '', error);

@@ -7,15 +7,16 @@ import {
   type KinesisClientConfig,
   ListStreamsCommand,
 } from '@aws-sdk/client-kinesis';
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './credentials.js';
 import { ServerStartError } from './errors.js';
 import { createFanOutKinesisClient } from './fanOutClient.js';
 import { ChildServer } from './internal/childServer.js';
-import { freePort } from './internal/ports.js';
+import { freePort, isPortFree } from './internal/ports.js';
 import { packageDir } from './internal/resolvePackage.js';
 import { waitFor } from './internal/waitFor.js';
+import { type PauseCycle, parsePauseCycle, SLOW_SERVER_ENV } from './slowdown.js';
 
 /** Which local Kinesis implementation to run. */
 export const KinesisEngine = {
@@ -39,18 +40,41 @@ export interface LocalKinesisOptions {
   shardLimit?: number;
   /** Give up starting after this long. @default 30_000 */
   startTimeoutMs?: number;
+  /** The port on 127.0.0.1 to listen on; `0` takes a free one. @default 0 */
+  port?: number;
   /** Extra environment for kinesis-local (its own variable names, e.g. `{ LOG_LEVEL: 'INFO' }`). */
   env?: Record<string, string>;
+  /**
+   * A server slow on purpose, repeatably (to check that tests do not depend on its speed): once started, it runs
+   * `runningMs`, is stopped (SIGSTOP) for `pausedMs`, and so on until `stop()`. Not on Windows.
+   * @default from the environment variable `KINESIS_KIT_SLOW_SERVER="<pausedMs>/<runningMs>"`, else none
+   */
+  slowdown?: PauseCycle | undefined;
 }
 
-export const DEFAULT_LOCAL_KINESIS_OPTIONS: Readonly<Required<Omit<LocalKinesisOptions, 'env'>>> = Object.freeze({
-  engine: KinesisEngine.KINESIS_LOCAL,
-  createStreamDelayMs: 0,
-  reshardDelayMs: 0,
-  consumerDelayMs: 0,
-  shardLimit: 200,
-  startTimeoutMs: 30_000,
-});
+export const DEFAULT_LOCAL_KINESIS_OPTIONS: Readonly<Required<Omit<LocalKinesisOptions, 'env' | 'slowdown'>>> =
+  Object.freeze({
+    engine: KinesisEngine.KINESIS_LOCAL,
+    createStreamDelayMs: 0,
+    reshardDelayMs: 0,
+    consumerDelayMs: 0,
+    shardLimit: 200,
+    startTimeoutMs: 30_000,
+    port: 0,
+  });
+
+/** @internal the option names, for the unknown-key checks here and in startLocalAws(). */
+export const LOCAL_KINESIS_OPTION_KEYS = Object.keys({
+  engine: true,
+  createStreamDelayMs: true,
+  reshardDelayMs: true,
+  consumerDelayMs: true,
+  shardLimit: true,
+  startTimeoutMs: true,
+  port: true,
+  env: true,
+  slowdown: true,
+} satisfies Record<keyof LocalKinesisOptions, true>);
 
 export interface CreatedStream {
   streamName: string;
@@ -88,6 +112,7 @@ export interface LocalKinesis {
 
 /** Starts kinesis-local (or kinesalite) as a child process on a free loopback port, ready to answer API calls. */
 export async function startLocalKinesis(options: LocalKinesisOptions = {}): Promise<LocalKinesis> {
+  rejectUnknownOptions(options, LOCAL_KINESIS_OPTION_KEYS);
   const resolved = { ...DEFAULT_LOCAL_KINESIS_OPTIONS, ...options };
   for (const key of [
     'createStreamDelayMs',
@@ -95,14 +120,25 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     'consumerDelayMs',
     'shardLimit',
     'startTimeoutMs',
+    'port',
   ] as const) {
     const value = resolved[key];
     if (!Number.isInteger(value) || value < 0) throw new InvalidOptionError(key, 'a non-negative integer', value);
   }
+  const slowdown = options.slowdown ?? parsePauseCycle(process.env[SLOW_SERVER_ENV]);
+  if (slowdown !== undefined) {
+    const { pausedMs, runningMs } = slowdown;
+    if (!Number.isInteger(pausedMs) || pausedMs < 0 || !Number.isInteger(runningMs) || runningMs < 1) {
+      throw new InvalidOptionError('slowdown', '{ pausedMs ≥ 0, runningMs ≥ 1 } (integers)', slowdown);
+    }
+  }
   if (resolved.engine !== 'kinesis-local' && resolved.engine !== 'kinesalite') {
     throw new InvalidOptionError('engine', "'kinesis-local' or 'kinesalite'", resolved.engine);
   }
-  const port = await freePort();
+  if (resolved.port > 65_535) throw new InvalidOptionError('port', 'a port number (0 for a free one)', resolved.port);
+  if (resolved.port !== 0 && !(await isPortFree(resolved.port)))
+    throw new ServerStartError(resolved.engine, `port ${resolved.port} is in use`, '');
+  const port = resolved.port === 0 ? await freePort() : resolved.port;
   const server =
     resolved.engine === 'kinesis-local' ? await spawnKinesisLocal(port, resolved) : spawnKinesalite(port, resolved);
   const endpoint = `http://127.0.0.1:${port}`;
@@ -143,6 +179,9 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     await server.stop();
     throw new ServerStartError(resolved.engine, reason, server.output);
   }
+
+  // Slowed only once up: a slow start would just trip startTimeoutMs.
+  if (slowdown !== undefined && slowdown.pausedMs > 0) server.slowDown(slowdown);
 
   const waitForStreamActive = async (streamName: string, timeoutMs = 30_000) => {
     const active = await waitFor(
@@ -195,7 +234,7 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
 
 async function spawnKinesisLocal(
   plainPort: number,
-  options: Required<Omit<LocalKinesisOptions, 'env'>> & LocalKinesisOptions,
+  options: Required<Omit<LocalKinesisOptions, 'env' | 'slowdown'>> & LocalKinesisOptions,
 ) {
   const dir = packageDir('kinesis-local');
   const ms = (value: number) => `${value}ms`;
@@ -225,7 +264,7 @@ async function spawnKinesisLocal(
   });
 }
 
-function spawnKinesalite(port: number, options: Required<Omit<LocalKinesisOptions, 'env'>>) {
+function spawnKinesalite(port: number, options: Required<Omit<LocalKinesisOptions, 'env' | 'slowdown'>>) {
   const dir = packageDir('kinesalite');
   return new ChildServer(
     path.join(dir, 'cli.js'),

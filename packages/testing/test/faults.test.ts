@@ -5,7 +5,7 @@ import {
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ageShardIterator, type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
+import { ageShardIterator, type LocalAws, measureKinesisPace, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let aws: LocalAws;
@@ -117,6 +117,36 @@ describe('withFaults', () => {
     expect(results).toEqual(['ok', 'InternalFailure:500', 'ok', 'TimeoutError:-']);
     expect(faults.count(0)).toBe(1);
     expect(faults.count(1)).toBe(1);
+  });
+
+  it('holds a call until an event (`until`), then lets it through', async () => {
+    const streamName = await newStream();
+    const client = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    withFaults(client, [{ commands: ['PutRecords'], fault: 'delay', until: released, times: 1 }]);
+    let answered = false;
+    const call = client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries(1) })).then((r) => {
+      answered = true;
+      return r;
+    });
+    // Many turns of the event loop (no timer) and the call is still held; released, it reaches the server.
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    release();
+    expect((await call).FailedRecordCount).toBe(0);
+    expect(await readAll(undefined, streamName)).toEqual(['000']);
+  });
+
+  it('measures how fast the server answers PutRecords now, and derives a request timeout from it', async () => {
+    const pace = await measureKinesisPace(aws.kinesis, { samples: 3, windowMs: 0, records: 10 });
+    expect(pace.samplesMs).toHaveLength(3);
+    expect(pace.maxMs).toBe(Math.max(...pace.samplesMs));
+    expect(pace.medianMs).toBeLessThanOrEqual(pace.maxMs);
+    expect(pace.requestTimeoutMs({ margin: 4 })).toBe(Math.ceil(pace.maxMs * 4));
+    expect(pace.requestTimeoutMs({ margin: 1, minMs: 3_600_000 })).toBe(3_600_000);
   });
 
   it('forges aged shard iterators that the server rejects as expired', async () => {

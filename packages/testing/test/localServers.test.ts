@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
+  ListStreamsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { isPortFree, ServerStartError, startLocalAws, startLocalKinesis } from '@kinesis-kit/testing';
+import { ServerStartError, startLocalAws, startLocalKinesis } from '@kinesis-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { isPortFree } from '../src/internal/ports.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -15,6 +18,15 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The process state letter from /proc (`T`: stopped), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    return /\) (\S) /.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
   }
 }
 
@@ -115,6 +127,49 @@ describe('startLocalAws', () => {
     expect(error).toBeInstanceOf(ServerStartError);
     expect((error as ServerStartError).server).toBe('kinesis-local');
   });
+
+  it('slows a server down on purpose (SIGSTOP/SIGCONT cycle): calls wait out the pauses, stop() still works', async () => {
+    const kinesis = await startLocalKinesis({ slowdown: { pausedMs: 1_500, runningMs: 100 } });
+    const pid = kinesis.pid as number;
+    let slowest = 0;
+    // The server runs 100 ms in every 1.6 s, so within a few calls one lands in a pause (a lower bound: load can
+    // only make it longer).
+    for (let i = 0; i < 20 && slowest < 1_000; i++) {
+      const at = performance.now();
+      await kinesis.kinesisClient.send(new ListStreamsCommand({}));
+      slowest = Math.max(slowest, performance.now() - at);
+    }
+    await kinesis.stop();
+    expect(slowest).toBeGreaterThanOrEqual(1_000);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'leaves no slowed server behind when the test process is killed while the server is stopped',
+    async () => {
+      // The server is stopped for a minute 300 ms after it is up: it cannot see its stdin pipe close, so the pacer
+      // must continue it when the test process dies.
+      const child = spawn(process.execPath, ['--input-type=module', '-e', FIXTURE], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, KINESIS_KIT_SLOW_SERVER: '60000/300' },
+      });
+      const info = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const line = text.split('\n').find((l) => l.startsWith('{'));
+          if (line) resolve(JSON.parse(line));
+        });
+        child.once('exit', (code) => reject(new Error(`fixture exited ${code}`)));
+      });
+      while (processState(info.pid) !== 'T') await new Promise((r) => setTimeout(r, 20));
+
+      child.kill('SIGKILL');
+
+      expect(await eventually(() => !isAlive(info.pid))).toBe(true);
+      expect(await eventually(() => isPortFree(info.port))).toBe(true);
+    },
+  );
 
   it('runs kinesalite as the optional fast engine', async () => {
     const kinesis = await startLocalKinesis({ engine: 'kinesalite' });

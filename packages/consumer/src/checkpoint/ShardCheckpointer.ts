@@ -172,7 +172,9 @@ export class ShardCheckpointer implements RecordCheckpointer {
   /** Runs writes one after another; a failed write does not block later ones. */
   #enqueue<T>(write: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(write, write);
-    this.#chain = run.catch(() => undefined);
+    this.#chain = run.catch((error: unknown) => {
+      this.#events.emit('consumer.checkpoint_failed', { shardId: this.#shardId, error });
+    });
     return run;
   }
 }

@@ -11,6 +11,7 @@ import {
   type Clock,
   errorName,
   type Logger,
+  rejectUnknownOptions,
   silentLogger,
   sleep,
   systemClock,
@@ -29,6 +30,16 @@ export interface StreamConsumerTarget {
   signal?: AbortSignal | undefined;
 }
 
+const TARGET_KEYS = {
+  kinesisClient: true,
+  streamArn: true,
+  streamName: true,
+  consumerName: true,
+  logger: true,
+  clock: true,
+  signal: true,
+} satisfies Record<keyof StreamConsumerTarget, true>;
+
 export interface RegisterStreamConsumerOptions extends StreamConsumerTarget {
   /** How long to wait for ACTIVE. @default 120000 */
   timeoutMs?: number | undefined;
@@ -43,6 +54,7 @@ export interface RegisterStreamConsumerOptions extends StreamConsumerTarget {
  * Throws `StreamConsumerRegistrationError` when it cannot (limit of 20 consumers per stream, permissions, timeout).
  */
 export async function registerStreamConsumer(options: RegisterStreamConsumerOptions): Promise<string> {
+  rejectUnknownOptions(options, REGISTER_KEYS);
   const { kinesisClient, consumerName, signal } = options;
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? silentLogger()).child({ component: 'StreamConsumer', consumerName });
@@ -97,12 +109,24 @@ export interface DeregisterStreamConsumerOptions extends StreamConsumerTarget {
   timeoutMs?: number | undefined;
 }
 
+const REGISTER_KEYS = Object.keys({
+  ...TARGET_KEYS,
+  timeoutMs: true,
+  pollIntervalMs: true,
+} satisfies Record<keyof RegisterStreamConsumerOptions, true>);
+const DEREGISTER_KEYS = Object.keys({
+  ...TARGET_KEYS,
+  wait: true,
+  timeoutMs: true,
+} satisfies Record<keyof DeregisterStreamConsumerOptions, true>);
+
 /**
  * For operators: deregisters the enhanced fan-out consumer (every open subscription of it ends; a running
  * fan-out `KinesisConsumer` would register it again at its next start). True when it existed. Needs
  * `kinesis:DeregisterStreamConsumer` and `kinesis:DescribeStreamConsumer`.
  */
 export async function deregisterStreamConsumer(options: DeregisterStreamConsumerOptions): Promise<boolean> {
+  rejectUnknownOptions(options, DEREGISTER_KEYS);
   const { kinesisClient, consumerName, signal } = options;
   const clock = options.clock ?? systemClock;
   const streamArn = await resolveStreamArn(options);

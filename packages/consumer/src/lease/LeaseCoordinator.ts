@@ -350,7 +350,14 @@ export class LeaseCoordinator {
       if (childIds.length === 0) childIds = this.#o.shardSyncer.childShardIdsOf(ended);
     }
     await writeShardEnd(this.#writer, shardId, childIds, options.session);
-    await this.releaseLease(shardId, options);
+    // The shard is finished once SHARD_END is written: a release that fails now (throttling, a timeout) leaves a
+    // lease nobody takes (SHARD_END) and that nobody renews; it must not turn the shard's end into a lease loss.
+    try {
+      await this.releaseLease(shardId, options);
+    } catch (error) {
+      this.#logger.warn({ err: error, shardId }, 'release after SHARD_END failed; the finished lease stays as it is');
+      this.#renewer.drop(shardId);
+    }
   }
 
   /**

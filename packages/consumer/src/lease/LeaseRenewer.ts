@@ -324,7 +324,7 @@ export class LeaseRenewer {
   #lose(key: string, held: HeldLease, reason: LeaseLostReason): void {
     if (this.#held.get(key) !== held) return;
     this.#held.delete(key);
-    this.#logger.info({ shardId: key, reason }, 'lease lost');
+    this.#logger.warn({ shardId: key, reason }, 'lease lost');
     this.#onLost(held.lease, reason);
   }
 }

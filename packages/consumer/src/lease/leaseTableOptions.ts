@@ -1,5 +1,12 @@
 import type { DynamoDBClient, Tag } from '@aws-sdk/client-dynamodb';
-import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '@kinesis-kit/commons';
+import {
+  type Clock,
+  InvalidOptionError,
+  type Logger,
+  rejectUnknownOptions,
+  silentLogger,
+  systemClock,
+} from '@kinesis-kit/commons';
 
 /** How the lease table is billed when kinesis-kit creates it. */
 export const LeaseTableBillingMode = {
@@ -65,11 +72,29 @@ export const DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS = Object.freeze({
   maxScanSegments: 8,
 });
 
+const LEASE_TABLE_OPTION_KEYS = Object.keys({
+  dynamoDbClient: true,
+  tableName: true,
+  createIfMissing: true,
+  billingMode: true,
+  readCapacityUnits: true,
+  writeCapacityUnits: true,
+  deletionProtection: true,
+  tags: true,
+  tableActiveTimeoutMs: true,
+  requestTimeoutMs: true,
+  maxConcurrentRequests: true,
+  maxScanSegments: true,
+  logger: true,
+  clock: true,
+} satisfies Record<keyof DynamoDBLeaseTableOptions, true>);
+
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 export function resolveDynamoDBLeaseTableOptions(
   options: DynamoDBLeaseTableOptions,
 ): ResolvedDynamoDBLeaseTableOptions {
+  rejectUnknownOptions(options, LEASE_TABLE_OPTION_KEYS);
   const resolved = {
     ...DEFAULT_DYNAMODB_LEASE_TABLE_OPTIONS,
     clock: systemClock,

@@ -1,5 +1,7 @@
-import type { Clock } from '@kinesis-kit/commons';
+import type { Clock, TypedEmitter } from '@kinesis-kit/commons';
+import type { ConsumerEvents } from '../events.js';
 import type { ShardRunnerState } from '../runner/states.js';
+import { RateWindow } from './RateWindow.js';
 
 /** Per-shard figures in a {@link ConsumerMetricsSnapshot}. */
 export interface ShardMetrics {
@@ -11,31 +13,69 @@ export interface ShardMetrics {
   lastRecordAgeMs: number | undefined;
 }
 
-/** A point-in-time view of what the worker did: `consumer.metrics()`. */
+/**
+ * A point-in-time view of what the worker did: `consumer.metrics()`. Counters are totals since the consumer was
+ * created; reading never resets anything, so any number of readers (a health check, a dashboard, a test) can poll it.
+ */
 export interface ConsumerMetricsSnapshot {
   /** Records delivered to the processor (successfully processed batches) since start. */
   recordsProcessed: number;
-  /** Over the window since the previous snapshot (or since start). */
+  /** Over the trailing 60 s (or since start, if shorter). Unaffected by other readers. */
   recordsPerSecond: number;
   batchesProcessed: number;
+  /** The largest `millisBehindLatest` over the shards this worker holds: how far behind the stream is here. */
+  maxMillisBehindLatest: number | undefined;
+  /** Times the processor threw (each attempt of a retried batch counts). */
+  processorErrors: number;
+  /** Failed GetShardIterator / GetRecords / SubscribeToShard calls. */
+  fetchErrors: number;
+  /** Leases this worker lost. */
+  lostLeases: number;
+  /** Checkpoint writes that failed (automatic or yours). */
+  checkpointFailures: number;
   shards: Record<string, ShardMetrics>;
 }
 
-/** Counters the runners bump (O(1) per batch, nothing per record) and the snapshot built from them. */
+type ShardEntry = ShardMetrics & { lastArrival: Date | undefined };
+
+/**
+ * Cumulative counters behind `consumer.metrics()`: the runners bump them (O(1) per batch, nothing per record), and
+ * the rare failure events are counted by {@link ConsumerMetrics.watch}. Published metrics (sinks) are the
+ * {@link ConsumerMetricsRecorder}'s job.
+ */
 export class ConsumerMetrics {
   readonly #clock: Clock;
-  readonly #shards = new Map<string, ShardMetrics & { lastArrival: Date | undefined }>();
+  readonly #shards = new Map<string, ShardEntry>();
+  readonly #rate: RateWindow;
   #records = 0;
   #batches = 0;
-  #windowStart: number;
-  #windowRecords = 0;
+  #processorErrors = 0;
+  #fetchErrors = 0;
+  #lostLeases = 0;
+  #checkpointFailures = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
-    this.#windowStart = clock.now();
+    this.#rate = new RateWindow(clock.now());
   }
 
-  #shard(shardId: string) {
+  /** Counts the failure events of `events` (rare: costs nothing on the data path). Returns the unsubscribe. */
+  watch(events: TypedEmitter<ConsumerEvents>): () => void {
+    const off = [
+      events.on('consumer.processor_error', () => void this.#processorErrors++),
+      events.on('consumer.fetch_error', () => void this.#fetchErrors++),
+      events.on('consumer.lease_lost', () => void this.#lostLeases++),
+      events.on('consumer.checkpoint_failed', () => void this.#checkpointFailures++),
+      events.on('consumer.error', ({ context }) => {
+        if (context === 'auto_checkpoint') this.#checkpointFailures++;
+      }),
+    ];
+    return () => {
+      for (const unsubscribe of off) unsubscribe();
+    };
+  }
+
+  #shard(shardId: string): ShardEntry {
     let shard = this.#shards.get(shardId);
     if (shard === undefined) {
       shard = {
@@ -61,8 +101,8 @@ export class ConsumerMetrics {
     shard.recordsProcessed += count;
     if (lastArrival !== undefined) shard.lastArrival = lastArrival;
     this.#records += count;
-    this.#windowRecords += count;
     this.#batches++;
+    this.#rate.add(this.#clock.now(), count);
   }
 
   /** Forgets a shard this worker no longer runs. */
@@ -70,12 +110,23 @@ export class ConsumerMetrics {
     this.#shards.delete(shardId);
   }
 
+  /** Shards this worker runs now (the KCL's CurrentLeases, as the runners see it). */
+  get shardCount(): number {
+    return this.#shards.size;
+  }
+
+  /** The largest `millisBehindLatest` over the shards held. */
+  get maxMillisBehindLatest(): number | undefined {
+    let max: number | undefined;
+    for (const shard of this.#shards.values()) {
+      const lag = shard.millisBehindLatest;
+      if (lag !== undefined && (max === undefined || lag > max)) max = lag;
+    }
+    return max;
+  }
+
   snapshot(): ConsumerMetricsSnapshot {
     const now = this.#clock.now();
-    const elapsed = Math.max(1, now - this.#windowStart);
-    const recordsPerSecond = (this.#windowRecords * 1000) / elapsed;
-    this.#windowStart = now;
-    this.#windowRecords = 0;
     const shards: Record<string, ShardMetrics> = {};
     for (const [shardId, s] of this.#shards) {
       shards[shardId] = {
@@ -86,6 +137,16 @@ export class ConsumerMetrics {
         lastRecordAgeMs: s.lastArrival === undefined ? undefined : Math.max(0, Date.now() - s.lastArrival.getTime()),
       };
     }
-    return { recordsProcessed: this.#records, recordsPerSecond, batchesProcessed: this.#batches, shards };
+    return {
+      recordsProcessed: this.#records,
+      recordsPerSecond: this.#rate.perSecond(now),
+      batchesProcessed: this.#batches,
+      maxMillisBehindLatest: this.maxMillisBehindLatest,
+      processorErrors: this.#processorErrors,
+      fetchErrors: this.#fetchErrors,
+      lostLeases: this.#lostLeases,
+      checkpointFailures: this.#checkpointFailures,
+      shards,
+    };
   }
 }

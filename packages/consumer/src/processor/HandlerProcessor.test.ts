@@ -116,30 +116,6 @@ describe('HandlerProcessor', () => {
     expect(calls.length).toBe(3);
   });
 
-  it('eachRecord: a retried batch resumes at the record that threw', async () => {
-    const { checkpointer } = fakeCheckpointer();
-    const seen: number[] = [];
-    let failOn3 = true;
-    const p = new HandlerProcessor({
-      eachRecord: (r) => {
-        if (r.data[0] === 3 && failOn3) {
-          failOn3 = false;
-          throw new Error('boom');
-        }
-        seen.push(r.data[0]!);
-      },
-      autoCheckpoint: {},
-      clock: clockAt({ now: 0 }),
-      onCheckpointError: () => {},
-    });
-    const batch = records(0, 5);
-    await expect(
-      p.processRecords({ shardId: 's', records: batch, checkpointer, millisBehindLatest: 0, signal: running }),
-    ).rejects.toThrow('boom');
-    await p.processRecords({ shardId: 's', records: batch, checkpointer, millisBehindLatest: 0, signal: running });
-    expect(seen).toEqual([0, 1, 2, 3, 4]);
-  });
-
   it('a failed automatic checkpoint does not fail the batch, but a lost lease does', async () => {
     const errors: unknown[] = [];
     const make = () =>
@@ -190,7 +166,7 @@ describe('HandlerProcessor', () => {
     expect(calls).toEqual(['checkpoint']);
   });
 
-  it('eachRecord: a retry resumes after the last record handled, whatever array it is handed', async () => {
+  it('eachRecord: a retried batch resumes after the last record handled (the one that threw), whatever array it is handed', async () => {
     // The worker hands a retry only what is not checkpointed yet: a new array, not the one that failed.
     const { checkpointer } = fakeCheckpointer();
     const seen: number[] = [];

@@ -1,5 +1,4 @@
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
-import { sleep } from '@kinesis-kit/commons';
 import type PQueue from 'p-queue';
 import { ShardCheckpointer } from '../checkpoint/ShardCheckpointer.js';
 import { type ConsumerEvents, ProcessorErrorAction } from '../events.js';
@@ -7,8 +6,10 @@ import type { ChildShardInfo, FetchResult, RecordsFetcher, RecordsFetcherFactory
 import type { ConsumerMetrics } from '../metrics/ConsumerMetrics.js';
 import type { Position, RecordProcessor, RecordProcessorFactory } from '../processor/RecordProcessor.js';
 import { compareExtendedSequenceNumbers, isShardEnd } from '../sequence/ExtendedSequenceNumber.js';
+import { ParentWait } from './ParentWait.js';
 import { CallOutcome, callProcessor, NOT_CALLED, type ProcessorCallContext } from './processorCall.js';
 import type { RunnerLease, RunnerLeases } from './RunnerLeases.js';
+import { ShardProgress, type ShardStall } from './ShardProgress.js';
 import { assertTransition, ShardRunnerState, ShutdownReason } from './states.js';
 
 export interface ShardRunnerOptions {
@@ -32,9 +33,6 @@ export interface ShardRunnerOptions {
 }
 
 type LiveState = Exclude<ShardRunnerState, 'DONE'>;
-
-/** The first look at the parents is at once; then waits double from this up to `parentShardPollIntervalMs`. */
-const FIRST_PARENT_WAIT_MS = 250;
 
 /**
  * (Over 400 lines: one state machine, one class — each state's step is a method, so the transitions read in one place.)
@@ -71,8 +69,8 @@ export class ShardRunner {
   #endedWith: ChildShardInfo[] | undefined;
   /** The last record of the last batch the processor finished: where a rollback returns to. */
   #lastProcessed: Position | undefined;
-  /** Wakes a wait on the parents early (a parent ended on this worker). */
-  #wakeParents: (() => void) | undefined;
+  readonly #progress: ShardProgress;
+  readonly #parentWait: ParentWait;
   #done: Promise<ShutdownReason> | undefined;
 
   constructor(options: ShardRunnerOptions) {
@@ -108,6 +106,8 @@ export class ShardRunner {
       canContinue: () => this.#canContinue(),
       leaseLost: () => this.leaseLost(),
     };
+    this.#progress = new ShardProgress(options.clock);
+    this.#parentWait = new ParentWait(options.parentShardPollIntervalMs, options.clock, this.#abort.signal);
     this.#steps = {
       WAITING_ON_PARENTS: () => this.#waitingOnParents(),
       INITIALIZING: () => this.#initializing(),
@@ -149,9 +149,14 @@ export class ShardRunner {
     this.#stop(ShutdownReason.LEASE_LOST);
   }
 
+  /** While processing and owing records: how long without progress (see `ShardProgress`). */
+  stall(): ShardStall | undefined {
+    return this.#state === ShardRunnerState.PROCESSING ? this.#progress.stall() : undefined;
+  }
+
   /** A parent may have finished (it ended on this worker): look again now instead of at the next poll. */
   parentsMayHaveFinished(): void {
-    this.#wakeParents?.();
+    this.#parentWait.wake();
   }
 
   /** The first reason wins, except that a lost lease overrides a requested stop (nothing may be written then). */
@@ -214,32 +219,16 @@ export class ShardRunner {
       return ShardRunnerState.SHUTTING_DOWN;
     }
     const parents = this.#o.lease.parentShardIds;
-    for (let waitMs = FIRST_PARENT_WAIT_MS; parents.length > 0; ) {
+    while (parents.length > 0) {
       if (this.#reason !== undefined) return ShardRunnerState.SHUTTING_DOWN;
       try {
         if (await this.#o.leases.parentsFinished(parents)) break;
       } catch (error) {
         this.#logger.warn({ err: error }, 'could not read parent leases; retrying');
       }
-      await this.#waitForParents(waitMs);
-      waitMs = Math.min(this.#o.parentShardPollIntervalMs, waitMs * 2);
+      await this.#parentWait.pause();
     }
     return this.#reason === undefined ? ShardRunnerState.INITIALIZING : ShardRunnerState.SHUTTING_DOWN;
-  }
-
-  async #waitForParents(ms: number): Promise<void> {
-    const wake = new AbortController();
-    this.#wakeParents = () => wake.abort();
-    const onStop = () => wake.abort();
-    this.#abort.signal.addEventListener('abort', onStop, { once: true });
-    try {
-      await sleep(ms, wake.signal, this.#o.clock);
-    } catch {
-      // woken early or stopping: the caller looks again
-    } finally {
-      this.#abort.signal.removeEventListener('abort', onStop);
-      this.#wakeParents = undefined;
-    }
   }
 
   /** The processor is created and initialized under the retry policy: a factory that throws once is retried too. */
@@ -279,6 +268,7 @@ export class ShardRunner {
         }
         // Fenced before delivery: a lost lease delivers nothing more, even when the event has not arrived yet.
         if (!this.#canContinue()) break;
+        this.#progress.read(result.millisBehindLatest, result.records.length);
         if (result.records.length > 0) await this.#processBatch(result);
         else this.#o.metrics.batch(this.#leaseKey, 0, result.millisBehindLatest, undefined);
         if (result.shardEnded && this.#reason === undefined) {
@@ -299,6 +289,7 @@ export class ShardRunner {
     const last = records[records.length - 1]!;
     this.#checkpointer.delivered(last);
     const startedAt = this.#o.clock.now();
+    this.#progress.batchStarted();
     const outcome = await callProcessor(
       this.#call,
       'processRecords',
@@ -324,11 +315,13 @@ export class ShardRunner {
         });
       },
     );
+    this.#progress.batchEnded(outcome === CallOutcome.DONE || outcome === CallOutcome.SKIPPED);
     // Returning means the batch is processed (a processor that stops early on `signal` checkpoints what it did and
     // throws: the batch then counts as interrupted).
     if (outcome === CallOutcome.DONE || outcome === CallOutcome.SKIPPED) {
       this.#lastProcessed = last;
-      this.#o.leases.recordProcessed(this.#leaseKey, this.#session, dataBytesOf(records));
+      const dataBytes = dataBytesOf(records);
+      this.#o.leases.recordProcessed(this.#leaseKey, this.#session, dataBytes);
       this.#o.metrics.batch(this.#leaseKey, records.length, millisBehindLatest, last.approximateArrivalTimestamp);
       this.#o.events.emitLazy('consumer.batch_processed', () => ({
         shardId: this.#shardId,
@@ -336,6 +329,7 @@ export class ShardRunner {
         millisBehindLatest,
         durationMs: this.#o.clock.now() - startedAt,
         discardedByHashKeyRange: result.discardedByHashKeyRange,
+        dataBytes,
       }));
       return;
     }
@@ -408,7 +402,7 @@ export class ShardRunner {
   }
 }
 
-/** Sum of the records' data sizes (what a lease's throughput counts, as the KCL's `DataBytesProcessed`). */
+/** Sum of the records' data sizes: what a lease's throughput counts (the KCL's `DataBytesProcessed`). */
 function dataBytesOf(records: readonly { data: Uint8Array }[]): number {
   let bytes = 0;
   for (const record of records) bytes += record.data.length;

@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   leases: SchedulerLeases;
   createRunner: (lease: RunnerLease) => ShardRunner;
   tickMs: number;
+  /** A processing shard without progress for this long while behind (or never read) is reported stuck. */
+  stuckShardThresholdMs: number;
   events: TypedEmitter<ConsumerEvents>;
   metrics: ConsumerMetrics;
   logger: Logger;
@@ -47,6 +49,8 @@ export class Scheduler {
    * while that session lasts.
    */
   readonly #finished = new Map<string, number>();
+  /** Shards reported stuck and not yet reported moving again. */
+  readonly #stuck = new Set<string>();
   #timer: TimerHandle | undefined;
   #unsubscribe: (() => void)[] = [];
   /** Leases seen held, by key: what their events name (the shard id, and the stream when there are several). */
@@ -147,8 +151,49 @@ export class Scheduler {
       this.#finished.delete(shardId);
       if (!this.#runners.has(shardId)) this.#o.metrics.remove(shardId);
     }
+    this.#watchStalls(); // before forgetting leases: a runner gone stuck is reported un-stuck under its own name
     for (const key of this.#known.keys()) if (!held.has(key) && !this.#runners.has(key)) this.#known.delete(key);
     return { started, lost };
+  }
+
+  /**
+   * Reports a shard whose runner made no progress for `stuckShardThresholdMs` while behind (a processor failing
+   * over and over, reads failing): `consumer.shard_stuck` with `stuck: true` and a warning, once per episode; and
+   * `stuck: false` when it moves again (or its runner ends).
+   */
+  #watchStalls(): void {
+    for (const [leaseKey, { runner }] of this.#runners) {
+      const stall = runner.stall();
+      const stuck = stall !== undefined && stall.stalledForMs >= this.#o.stuckShardThresholdMs;
+      if (stuck === this.#stuck.has(leaseKey)) continue;
+      const tag = this.#tag(leaseKey);
+      if (stuck) {
+        this.#stuck.add(leaseKey);
+        this.#logger.warn(
+          { ...tag, stuckForMs: Math.round(stall.stalledForMs), millisBehindLatest: stall.millisBehindLatest },
+          'shard stuck: no progress while behind',
+        );
+      } else {
+        this.#stuck.delete(leaseKey);
+        this.#logger.info(tag, 'shard no longer stuck');
+      }
+      this.#o.events.emit('consumer.shard_stuck', {
+        ...tag,
+        stuck,
+        stuckForMs: stall === undefined ? 0 : Math.round(stall.stalledForMs),
+        millisBehindLatest: stall?.millisBehindLatest,
+      });
+    }
+    for (const leaseKey of this.#stuck) {
+      if (this.#runners.has(leaseKey)) continue;
+      this.#stuck.delete(leaseKey);
+      this.#o.events.emit('consumer.shard_stuck', {
+        ...this.#tag(leaseKey),
+        stuck: false,
+        stuckForMs: 0,
+        millisBehindLatest: undefined,
+      });
+    }
   }
 
   #startRunner(lease: RunnerLease): void {

@@ -11,6 +11,7 @@ import {
   isAwsError,
   isRetriableAwsError,
   type Logger,
+  rejectUnknownOptions,
   sleep,
   systemClock,
 } from '@kinesis-kit/commons';
@@ -48,6 +49,18 @@ export interface ShardSyncerOptions {
   multiStream?: boolean;
 }
 
+const SHARD_SYNCER_KEYS = Object.keys({
+  kinesisClient: true,
+  streamName: true,
+  streamArn: true,
+  leaseTable: true,
+  initialPosition: true,
+  logger: true,
+  maxListShardsAttempts: true,
+  clock: true,
+  multiStream: true,
+} satisfies Record<keyof ShardSyncerOptions, true>);
+
 /** What one sync changed. */
 export interface SyncResult {
   shardCount: number;
@@ -69,6 +82,7 @@ export class ShardSyncer implements ShardSource {
   #identity: string | null | undefined;
 
   constructor(options: ShardSyncerOptions) {
+    rejectUnknownOptions(options, SHARD_SYNCER_KEYS);
     if ((options.streamName === undefined) === (options.streamArn === undefined)) {
       throw new TypeError('ShardSyncer needs exactly one of streamName / streamArn');
     }

@@ -3,7 +3,7 @@ import { PendingRecord } from '../outcome.js';
 import { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
 import { Collector, type CollectorLimits } from './Collector.js';
 import type { OutgoingRecord } from './OutgoingRecord.js';
-import { type QueueTotals, ShardQueue } from './ShardQueue.js';
+import { type QueueLedger, ShardQueue } from './ShardQueue.js';
 
 const BUFFERED_MS = 100;
 const TTL_MS = 30_000;
@@ -11,15 +11,15 @@ const TTL_MS = 30_000;
 interface Setup {
   collector: Collector;
   busy: Set<ShardQueue>;
-  totals: QueueTotals;
+  ledger: QueueLedger;
   expired: OutgoingRecord[];
   shard(id: string, options?: { rateLimit?: number; aggregate?: boolean }): ShardQueue;
   put(shard: ShardQueue, at: number, dataBytes?: number): PendingRecord;
 }
 
 function setup(limits: Partial<CollectorLimits> = {}): Setup {
-  const busy = new Set<ShardQueue>();
-  const totals: QueueTotals = { records: 0, bytes: 0 };
+  const ledger: QueueLedger = { records: 0, bytes: 0, busy: new Set<ShardQueue>() };
+  const busy = ledger.busy;
   const expired: OutgoingRecord[] = [];
   const collector = new Collector(
     busy,
@@ -36,13 +36,13 @@ function setup(limits: Partial<CollectorLimits> = {}): Setup {
   return {
     collector,
     busy,
-    totals,
+    ledger,
     expired,
     shard: (id, options = {}) =>
       new ShardQueue(
         id,
         new ShardRateLimiter(options.rateLimit ?? Number.POSITIVE_INFINITY, 0),
-        totals,
+        ledger,
         BUFFERED_MS,
         TTL_MS,
         options.aggregate ? { maxCount: 1000, maxBytes: 51_200, maxRecordBytes: 1_048_576 } : undefined,
@@ -52,11 +52,7 @@ function setup(limits: Partial<CollectorLimits> = {}): Setup {
       const input = { partitionKey: key, data: new Uint8Array(dataBytes) };
       const record = new PendingRecord(input, input.data, 0n, dataBytes + key.length, noop, noop);
       record.admission = { at };
-      shard.add(record);
-      if (!shard.busy) {
-        shard.busy = true;
-        busy.add(shard);
-      }
+      shard.add(record); // joins the busy set by itself
       return record;
     },
   };
@@ -76,7 +72,7 @@ describe('Collector', () => {
     expect(batch?.records.map((r) => r.records.length)).toEqual([1, 1]);
     expect(batch?.shards).toEqual([a]);
     expect(a.inFlight).toBe(1);
-    expect(t.totals).toEqual({ records: 0, bytes: 0 });
+    expect([t.ledger.records, t.ledger.bytes]).toEqual([0, 0]);
     expect(t.busy.size).toBe(0); // idle shards leave the busy set
   });
 
@@ -141,12 +137,25 @@ describe('Collector', () => {
     t.put(b, 0);
     const retried = t.collector.collect(0, true)?.records[0] as OutgoingRecord;
     retried.notBefore = 500;
-    b.unshift(retried);
-    b.busy = true;
-    t.busy.add(b);
+    b.unshift(retried); // back in the busy set by itself
     expect(t.collector.collect(300, true)?.records.map((r) => r.shard.shardId)).toEqual(['a']);
     expect(t.collector.collect(300, true)).toBeUndefined();
     expect(t.collector.nextWakeAt).toBe(500);
+  });
+
+  it('a queue joins the busy set by itself whenever it stops being idle; only the collector drops it, when idle', () => {
+    const t = setup();
+    const a = t.shard('a', { aggregate: true });
+    expect(t.busy.has(a)).toBe(false);
+    t.put(a, 0); // an open aggregate
+    expect(t.busy.has(a)).toBe(true);
+    const [sealed] = a.takeAll(); // emptied outside the collector (an aborted close): listed, but idle
+    expect([a.idle, t.busy.has(a)]).toEqual([true, true]);
+    expect(t.collector.collect(0, true)).toBeUndefined();
+    expect(t.busy.has(a)).toBe(false);
+    a.unshift(sealed as OutgoingRecord); // a retry comes back to the emptied queue: it must be visited again
+    expect(t.busy.has(a)).toBe(true);
+    expect(t.collector.collect(0, true)?.records).toEqual([sealed]);
   });
 
   it('fails records past their TTL instead of sending them', () => {

@@ -24,7 +24,9 @@ export interface CollectorLimits {
  * `collectionMaxBytes`), when one of its records reached its buffering deadline, or when forced (flush/close);
  * otherwise nothing is taken and {@link nextWakeAt} says when to look again. Shards that are rate-limited, backing
  * off, or at their in-flight limit are skipped, so one hot shard holds back only itself. Shards are visited
- * round-robin (a shard that contributed moves to the back of the busy set).
+ * round-robin (a shard that contributed moves to the back of the busy set). The collector is the only one that
+ * removes a shard from the busy set, and only an idle one: a shard joins it by itself when it stops being idle
+ * (see `QueueLedger.busy`), so no shard that holds records can be missed.
  */
 export class Collector {
   readonly #busy: Set<ShardQueue>;
@@ -66,7 +68,6 @@ export class Collector {
       }
       this.#expireFront(shard, now);
       if (shard.idle) {
-        shard.busy = false;
         this.#busy.delete(shard);
         if (shard.retired) shard.releaseIfDrained();
         continue;
@@ -127,8 +128,7 @@ export class Collector {
       shards.push(shard);
       // Round-robin: a shard that contributed goes to the back.
       this.#busy.delete(shard);
-      if (shard.idle) shard.busy = false;
-      else this.#busy.add(shard);
+      if (!shard.idle) this.#busy.add(shard);
     }
     this.nextWakeAt = wake;
     return { records, shards, bytes };

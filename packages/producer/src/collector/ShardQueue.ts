@@ -1,16 +1,23 @@
 import { RecordAggregator } from '@kinesis-kit/aggregation';
+import type { ShardMetrics } from '../metrics/ShardMetrics.js';
 import type { PendingRecord } from '../outcome.js';
 import type { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
 import type { HashKeyRange } from '../shardMap/ShardMap.js';
 import { Deque } from './Deque.js';
 import { OutgoingRecord } from './OutgoingRecord.js';
 
-/** Counters shared by every shard queue of one producer. */
-export interface QueueTotals {
+/** What every shard queue of one producer shares. */
+export interface QueueLedger {
   /** Kinesis records sitting in shard queues (not in flight). */
   records: number;
   /** Their bytes. */
   bytes: number;
+  /**
+   * The queues the collector visits, in visiting order: the only record of which queues are "busy". A queue joins
+   * it itself whenever it stops being idle (every mutator below checks), so a queue that holds something is always
+   * in it; only the collector removes a queue, when it finds it idle. Nothing else may add or delete.
+   */
+  readonly busy: Set<ShardQueue>;
 }
 
 /** Aggregation settings of a shard queue; `undefined` turns aggregation off. */
@@ -31,8 +38,6 @@ export class ShardQueue {
   readonly queue = new Deque<OutgoingRecord>();
   /** PutRecords requests in flight that carry records of this shard. */
   inFlight = 0;
-  /** In the producer's busy set (has queued records or an open aggregate). */
-  busy = false;
   /** No longer in the shard map (closed by a reshard): receives no new records, drains what it has. */
   retired = false;
   /**
@@ -42,9 +47,11 @@ export class ShardQueue {
   held = 0;
   /** Its hash key range when the shard map listed it (to find the children of a closed shard). */
   readonly range: HashKeyRange | undefined;
+  /** Its published metrics; undefined unless a metrics sink is configured. */
+  metrics: ShardMetrics | undefined = undefined;
 
   readonly #aggregator: RecordAggregator | undefined;
-  readonly #totals: QueueTotals;
+  readonly #ledger: QueueLedger;
   readonly #maxBufferedTimeMs: number;
   readonly #recordTtlMs: number;
   /** User records in the open aggregate, in order. */
@@ -60,7 +67,7 @@ export class ShardQueue {
   constructor(
     shardId: string,
     limiter: ShardRateLimiter,
-    totals: QueueTotals,
+    ledger: QueueLedger,
     maxBufferedTimeMs: number,
     recordTtlMs: number,
     aggregation: AggregationSettings | undefined,
@@ -69,7 +76,7 @@ export class ShardQueue {
     this.shardId = shardId;
     this.range = range;
     this.limiter = limiter;
-    this.#totals = totals;
+    this.#ledger = ledger;
     this.#maxBufferedTimeMs = maxBufferedTimeMs;
     this.#recordTtlMs = recordTtlMs;
     this.#aggregator = aggregation === undefined ? undefined : new RecordAggregator(aggregation);
@@ -93,6 +100,7 @@ export class ShardQueue {
   add(record: PendingRecord): void {
     const aggregator = this.#aggregator;
     if (aggregator === undefined) {
+      // push() joins the busy set.
       const deadline = record.acceptedAt + this.#maxBufferedTimeMs;
       this.push(
         new OutgoingRecord(
@@ -116,6 +124,7 @@ export class ShardQueue {
     if (this.#open.length > 0 && !aggregator.wouldFit(record, slot)) this.seal();
     aggregator.add(record, slot);
     if (this.#open.length === 0) {
+      if (this.queue.length === 0) this.#ledger.busy.add(this);
       this.#openDeadline = record.acceptedAt + this.#maxBufferedTimeMs;
       this.#openExpiresAt = record.acceptedAt + this.#recordTtlMs;
     }
@@ -159,23 +168,25 @@ export class ShardQueue {
   }
 
   push(record: OutgoingRecord): void {
+    if (this.idle) this.#ledger.busy.add(this);
     this.queue.push(record);
-    this.#totals.records++;
-    this.#totals.bytes += record.bytes;
+    this.#ledger.records++;
+    this.#ledger.bytes += record.bytes;
   }
 
   /** Puts a record back at the front (a retry: it goes before anything queued after it). */
   unshift(record: OutgoingRecord): void {
+    if (this.idle) this.#ledger.busy.add(this);
     this.queue.unshift(record);
-    this.#totals.records++;
-    this.#totals.bytes += record.bytes;
+    this.#ledger.records++;
+    this.#ledger.bytes += record.bytes;
   }
 
   shift(): OutgoingRecord | undefined {
     const record = this.queue.shift();
     if (record !== undefined) {
-      this.#totals.records--;
-      this.#totals.bytes -= record.bytes;
+      this.#ledger.records--;
+      this.#ledger.bytes -= record.bytes;
     }
     return record;
   }
@@ -241,17 +252,14 @@ export class ShardQueue {
     onReleased?.(this);
   }
 
-  /** Removes every user record (open and queued), oldest first, e.g. to fail them all. */
-  takeAll(): PendingRecord[] {
-    const out: PendingRecord[] = [];
-    while (this.queue.length > 0) out.push(...(this.shift() as OutgoingRecord).records);
-    out.push(...this.#open);
-    this.#open = [];
-    this.#aggregator?.reset();
-    this.#openDeadline = Number.POSITIVE_INFINITY;
-    this.#openExpiresAt = Number.POSITIVE_INFINITY;
-    this.#openAcceptedAtSum = 0;
-    this.#openDataBytes = 0;
+  /**
+   * Removes every Kinesis record held (the open aggregate sealed first), oldest first, e.g. to fail them all with
+   * the attempts each has made. Leaves the queue idle.
+   */
+  takeAll(): OutgoingRecord[] {
+    this.seal();
+    const out: OutgoingRecord[] = [];
+    while (this.queue.length > 0) out.push(this.shift() as OutgoingRecord);
     return out;
   }
 }

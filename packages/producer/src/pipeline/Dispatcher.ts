@@ -1,11 +1,12 @@
-import type { Logger, TimerHandle, TypedEmitter } from '@kinesis-kit/commons';
+import type { Logger, ProducerTracing, SendSpan, SendSpanInfo, TimerHandle, TypedEmitter } from '@kinesis-kit/commons';
 import PQueue from 'p-queue';
 import type { Batch, Collector } from '../collector/Collector.js';
 import type { ProducerEvents } from '../events.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
+import { streamNameOf } from '../metrics/ProducerMetricsRecorder.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { Retrier } from '../retrier/Retrier.js';
-import type { Sender } from '../sender/Sender.js';
+import type { Sender, SendOutcome } from '../sender/Sender.js';
 
 /** What the dispatcher needs from the rest of the pipeline. */
 export interface DispatcherParts {
@@ -28,6 +29,8 @@ export class Dispatcher {
   readonly #options: ResolvedProducerOptions;
   readonly #parts: DispatcherParts;
   readonly #requests: PQueue;
+  /** For spans: the stream name (from the ARN when only that is given). */
+  readonly #streamName: string;
   /** Requests handed to the p-queue and not finished. */
   #inFlightRequests = 0;
   #closed = false;
@@ -39,6 +42,7 @@ export class Dispatcher {
     this.#options = options;
     this.#parts = parts;
     this.#requests = new PQueue({ concurrency: options.maxConnections });
+    this.#streamName = streamNameOf(options.streamName, options.streamArn);
   }
 
   /** Makes sure the pump runs by `deadline` (a buffered record's deadline); cheap when a timer already does. */
@@ -101,18 +105,31 @@ export class Dispatcher {
   #dispatch(batch: Batch, now: number): void {
     this.#inFlightRequests++;
     const { metrics, sender, retrier, emitter, logger } = this.#parts;
+    const recorder = metrics.recorder;
     let users = 0;
     for (const record of batch.records) {
-      users += record.records.length;
+      const count = record.records.length;
+      users += count;
       if (!record.sent) {
         record.sent = true;
-        metrics.bufferingTime.addSum(now * record.records.length - record.acceptedAtSum, record.records.length);
+        const waited = now * count - record.acceptedAtSum;
+        metrics.bufferingTime.addSum(waited, count);
+        record.shard.metrics?.buffered(waited, count);
       }
     }
+    if (recorder !== undefined) for (const shard of batch.shards) shard.metrics?.flushBuffered();
     metrics.kinesisRecordsPerRequest.add(batch.records.length);
+    if (recorder !== undefined) {
+      recorder.kinesisRecordsPerRequest.add(batch.records.length);
+      recorder.userRecordsPerRequest.add(users);
+    }
+    const tracing = this.#options.tracing;
+    const span =
+      tracing === undefined ? undefined : startSpan(tracing, sendInfo(this.#streamName, batch, users), logger);
     void this.#requests.add(async () => {
       const outcome = await sender.send(batch.records);
       metrics.requestTime.add(outcome.durationMs);
+      recorder?.requestTime.add(outcome.durationMs);
       this.#inFlightRequests--;
       for (const shard of batch.shards) shard.inFlight--;
       try {
@@ -122,6 +139,7 @@ export class Dispatcher {
       }
       for (const shard of batch.shards) if (shard.retired) shard.releaseIfDrained();
       const failedCount = outcome.entries === undefined ? batch.records.length : countFailed(outcome.entries);
+      if (span !== undefined) endSpan(span, failedCount, outcome, logger);
       emitter.emitLazy('producer.put_records', () => ({
         recordCount: batch.records.length,
         userRecordCount: users,
@@ -133,6 +151,39 @@ export class Dispatcher {
       }));
       this.schedulePump();
     });
+  }
+}
+
+function sendInfo(streamName: string, batch: Batch, userRecordCount: number): SendSpanInfo {
+  return {
+    streamName,
+    recordCount: batch.records.length,
+    userRecordCount,
+    bytes: batch.bytes,
+    *userRecordData() {
+      for (const record of batch.records) for (const user of record.records) yield user.data;
+    },
+  };
+}
+
+function startSpan(tracing: ProducerTracing, info: SendSpanInfo, logger: Logger): SendSpan | undefined {
+  try {
+    return tracing.startSend(info);
+  } catch (error) {
+    logger.warn({ err: error }, 'a tracer threw on startSend(); this request is not traced');
+    return undefined;
+  }
+}
+
+function endSpan(span: SendSpan, failedRecordCount: number, outcome: SendOutcome, logger: Logger): void {
+  try {
+    span.end(
+      outcome.error === undefined
+        ? { failedRecordCount }
+        : { failedRecordCount, error: outcome.error, errorCode: outcome.failure?.code },
+    );
+  } catch (error) {
+    logger.warn({ err: error }, 'a tracing span threw on end(); ignored');
   }
 }
 

@@ -1,13 +1,12 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { isInHashKeyRange } from '@kinesis-kit/aggregation';
-import { classifyAwsError, FailureKind, type Logger, type TypedEmitter } from '@kinesis-kit/commons';
+import type { Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { Collector } from '../collector/Collector.js';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
-import { type QueueTotals, ShardQueue } from '../collector/ShardQueue.js';
-import { RecordExpiredError, RecordRejectedError } from '../errors.js';
+import { type QueueLedger, ShardQueue } from '../collector/ShardQueue.js';
 import type { ProducerEvents } from '../events.js';
 import type { KeyEntry } from '../keyCache/PartitionKeyCache.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { ResolvedProducerOptions } from '../options.js';
 import type { PendingRecord } from '../outcome.js';
 import { ShardRateLimiter } from '../rateLimiter/ShardRateLimiter.js';
@@ -17,6 +16,7 @@ import { ShardMap } from '../shardMap/ShardMap.js';
 import type { PutResult } from '../types.js';
 import { Dispatcher } from './Dispatcher.js';
 import { defaultClient } from './defaultClient.js';
+import { firstLoadFailure } from './firstLoadFailure.js';
 import { ShardMapLoader } from './ShardMapLoader.js';
 
 /** How the pipeline settles records and learns whether a flush is under way. */
@@ -42,10 +42,11 @@ export class Pipeline {
   readonly #shardMap: ShardMap;
   readonly #loader: ShardMapLoader;
   readonly #queues = new Map<string, ShardQueue>();
-  readonly #busy = new Set<ShardQueue>();
-  readonly #totals: QueueTotals = { records: 0, bytes: 0 };
+  /** Queued-record totals and the busy set (see QueueLedger.busy: the shard queues maintain it, not the pipeline). */
+  readonly #ledger: QueueLedger = { records: 0, bytes: 0, busy: new Set<ShardQueue>() };
   readonly #retrier: Retrier;
   readonly #dispatcher: Dispatcher;
+  readonly #metrics: ProducerMetrics;
   /** Strict ordering (`maxInFlightPerShard: 1`): shards opened by a reshard wait for their closed parents. */
   readonly #strict: boolean;
   /** Closed shards (strict ordering) still holding or sending records; their children wait for them. */
@@ -67,6 +68,7 @@ export class Pipeline {
     this.#emitter = emitter;
     this.#hooks = hooks;
     this.#strict = options.maxInFlightPerShard === 1;
+    this.#metrics = metrics;
     this.#ownsClient = options.kinesisClient === undefined;
     this.#client = options.kinesisClient ?? defaultClient(options.maxConnections);
     const target = { client: this.#client, streamName: options.streamName, streamArn: options.streamArn };
@@ -88,7 +90,7 @@ export class Pipeline {
     );
     this.#retrier = retrier;
     const collector = new Collector(
-      this.#busy,
+      this.#ledger.busy,
       {
         maxCount: options.collectionMaxCount,
         maxBytes: options.collectionMaxBytes,
@@ -136,11 +138,7 @@ export class Pipeline {
       return;
     }
     shard.add(record);
-    if (!shard.busy) {
-      shard.busy = true;
-      this.#busy.add(shard);
-    }
-    const totals = this.#totals;
+    const totals = this.#ledger;
     if (totals.records >= this.#options.collectionMaxCount || totals.bytes >= this.#options.collectionMaxBytes) {
       this.#dispatcher.schedulePump();
     } else {
@@ -161,16 +159,20 @@ export class Pipeline {
     if (this.#ownsClient) this.#client.destroy();
   }
 
-  /** Every user record still held (parked, aggregating or queued; not in flight), removed. */
-  takeAllHeld(): PendingRecord[] {
-    const held = this.#parked;
+  /**
+   * close() was aborted: every record held (parked, aggregating, queued or backing off) fails now with
+   * ProducerClosedError carrying its attempts, and from now on so does every record whose request in flight fails
+   * or is re-sent after a shard mismatch, instead of being queued again. Records stored by a request in flight
+   * still resolve. Afterwards nothing is left to send: every record is settled once the requests in flight answer.
+   */
+  abandon(): void {
+    const retrier = this.#retrier;
+    retrier.abandon();
+    const parked = this.#parked;
     this.#parked = [];
-    for (const shard of this.#queues.values()) held.push(...shard.takeAll());
-    for (const shard of this.#busy) if (!this.#queues.has(shard.shardId)) held.push(...shard.takeAll());
-    this.#busy.clear();
-    this.#totals.records = 0;
-    this.#totals.bytes = 0;
-    return held;
+    for (const record of parked) retrier.closeUser(record, record.allAttempts([]));
+    // The busy set holds every queue that holds anything, retired ones included (see QueueLedger.busy).
+    for (const shard of [...this.#ledger.busy]) for (const record of shard.takeAll()) retrier.close(record);
   }
 
   /** Reloads the shard map (coalesced with a load in progress). Never rejects. */
@@ -203,14 +205,16 @@ export class Pipeline {
           new ShardQueue(
             info.shardId,
             new ShardRateLimiter(this.#options.rateLimit, now),
-            this.#totals,
+            this.#ledger,
             this.#options.maxBufferedTimeMs,
             this.#options.recordTtlMs,
             aggregation,
             info,
           ),
         );
-        created.push(this.#queues.get(info.shardId) as ShardQueue);
+        const queue = this.#queues.get(info.shardId) as ShardQueue;
+        queue.metrics = this.#metrics.recorder?.shard(info.shardId);
+        created.push(queue);
       }
     }
     for (const [shardId, queue] of this.#queues) {
@@ -219,10 +223,6 @@ export class Pipeline {
       queue.retired = true;
       this.#queues.delete(shardId);
       if (this.#strict) this.#draining.add(queue);
-      if (!queue.idle && !queue.busy) {
-        queue.busy = true;
-        this.#busy.add(queue);
-      }
     }
     if (this.#draining.size > 0) this.#holdChildren(created);
     this.#emitter.emitLazy('producer.shard_map_refreshed', () => ({
@@ -240,41 +240,22 @@ export class Pipeline {
 
   #onMapFailed(reason: string, error: unknown): void {
     this.#emitter.emitLazy('producer.shard_map_refresh_failed', () => ({ reason, error }));
-    this.#logger.warn({ err: error, reason }, 'ListShards failed');
     if (this.#shardMap.ready || this.#closed) {
+      this.#logger.warn({ err: error, reason }, 'ListShards failed; keeping the current shard map');
       this.#loader.armRefreshTimer();
       return;
     }
-    const failure = classifyAwsError(error);
-    const now = this.#options.clock.now();
+    const verdict = firstLoadFailure(error, this.#options.clock.now(), this.#options.recordTtlMs);
+    this.#logger[verdict.log.level]({ ...verdict.log.fields, reason }, verdict.log.message);
     const parked = this.#parked;
     this.#parked = [];
     for (const record of parked) {
-      if (failure.kind === FailureKind.FATAL) {
-        this.#hooks.reject(
-          record,
-          new RecordRejectedError(`ListShards failed: ${failure.code}: ${failure.message}`, record.input, [], {
-            errorCode: failure.code,
-            cause: error,
-          }),
-        );
-      } else if (record.acceptedAt + this.#options.recordTtlMs <= now) {
-        this.#hooks.reject(
-          record,
-          new RecordExpiredError(
-            `Record expired while the shard map could not be loaded (${failure.code})`,
-            record.input,
-            [],
-            {
-              errorCode: failure.code,
-              cause: error,
-              retriable: true,
-            },
-          ),
-        );
-      } else this.#parked.push(record);
+      if (record.settled) continue;
+      const failed = verdict.errorFor(record);
+      if (failed === undefined) this.#parked.push(record);
+      else this.#hooks.reject(record, failed);
     }
-    if (failure.kind === FailureKind.FATAL) {
+    if (verdict.fatal) {
       this.#started = false; // the next put() tries again
       return;
     }
@@ -316,12 +297,7 @@ export class Pipeline {
   }
 
   #requeue(record: OutgoingRecord): void {
-    const shard = record.shard;
-    shard.unshift(record);
-    if (!shard.busy) {
-      shard.busy = true;
-      this.#busy.add(shard);
-    }
+    record.shard.unshift(record);
   }
 
   /**
@@ -373,12 +349,12 @@ export class Pipeline {
       again.push(user);
     }
     if (again.length === 0) return;
-    const source = record.shard;
-    source.unshiftSingles(again);
-    if (!source.busy) {
-      source.busy = true;
-      this.#busy.add(source);
+    if (this.#retrier.abandoned) {
+      // close() was aborted meanwhile: nothing is sent again.
+      for (const user of again) this.#retrier.closeUser(user, user.priorAttempts ?? []);
+      return;
     }
+    record.shard.unshiftSingles(again);
     this.#dispatcher.schedulePump();
   }
 }

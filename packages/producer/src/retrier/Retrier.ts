@@ -8,9 +8,9 @@ import {
   type TypedEmitter,
 } from '@kinesis-kit/commons';
 import type { OutgoingRecord } from '../collector/OutgoingRecord.js';
-import { RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
+import { ProducerClosedError, RecordExpiredError, RecordRejectedError, RecordThrottledError } from '../errors.js';
 import type { ProducerEvents } from '../events.js';
-import type { ProducerMetrics } from '../metrics.js';
+import type { ProducerMetrics } from '../metrics/ProducerMetrics.js';
 import type { PendingRecord } from '../outcome.js';
 import type { SendOutcome } from '../sender/Sender.js';
 import type { Attempt, PutResult } from '../types.js';
@@ -36,13 +36,16 @@ export interface RetrierSettings {
 /**
  * Turns a PutRecords outcome into each record's fate: stored (resolve every user record inside, with its
  * sub-sequence number when aggregated), retried (back to the front of its shard queue after exponential backoff
- * with jitter), or failed with a typed error (non-retriable code, throttled with `failIfThrottled`, or past its TTL).
+ * with jitter), or failed with a typed error (non-retriable code, throttled with `failIfThrottled`, past its TTL,
+ * or — once `close({ signal })` was aborted — ProducerClosedError instead of a retry).
  */
 export class Retrier {
   readonly #settings: RetrierSettings;
   readonly #hooks: RetrierHooks;
   readonly #emitter: TypedEmitter<ProducerEvents>;
   readonly #metrics: ProducerMetrics;
+  /** Set by an aborted close(): nothing is retried any more, so every record still held gets a fate now. */
+  #abandoned = false;
 
   constructor(
     settings: RetrierSettings,
@@ -81,6 +84,7 @@ export class Retrier {
         errorMessage: failure.message,
       });
       this.#metrics.error(failure.code);
+      record.shard.metrics?.error(failure.code);
       failed.push(i);
       failures.push(failure);
     }
@@ -100,11 +104,48 @@ export class Retrier {
     }
   }
 
+  /** From now on a record that would be retried fails with ProducerClosedError instead (close() was aborted). */
+  abandon(): void {
+    this.#abandoned = true;
+  }
+
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /**
+   * Fails the user records of `record` not settled yet with ProducerClosedError, each with every attempt made to
+   * send it: close() was aborted before they were stored.
+   */
+  close(record: OutgoingRecord): void {
+    for (const user of record.records) if (!user.settled) this.closeUser(user, user.allAttempts(record.attempts));
+  }
+
+  /**
+   * Fails one user record with ProducerClosedError (close() aborted before it was stored); `errorCode` is its last
+   * attempt's.
+   */
+  closeUser(user: PendingRecord, attempts: readonly Attempt[]): void {
+    const errorCode = attempts[attempts.length - 1]?.errorCode;
+    this.#hooks.reject(
+      user,
+      new ProducerClosedError(
+        attempts.length === 0
+          ? 'close() was aborted before the record was sent'
+          : `close() was aborted before the record was stored (${attempts.length} attempt(s)${errorCode === undefined ? '' : `; last error ${errorCode}`})`,
+        user.input,
+        attempts,
+        { errorCode },
+      ),
+    );
+  }
+
   /** Fails every user record of `record` with RecordExpiredError. */
   expire(record: OutgoingRecord): void {
     const last = record.attempts[record.attempts.length - 1];
     const code = last?.errorCode;
     this.#metrics.userRecordExpired += record.records.length;
+    record.shard.metrics?.failed(record.records.length, true);
     this.#emitter.emitLazy('producer.record_expired', () => ({
       shardId: record.shard.shardId,
       userRecordCount: record.records.length,
@@ -115,7 +156,7 @@ export class Retrier {
       this.#hooks.reject(
         user,
         new RecordExpiredError(
-          `Record expired after ${attempts.length} attempt(s)${code === undefined ? ' (never sent)' : `; last error ${code}`}`,
+          `Record expired after ${attempts.length} attempt(s)${expiryDetail(attempts, code)}`,
           user.input,
           attempts,
           { errorCode: code, retriable: true },
@@ -144,10 +185,12 @@ export class Retrier {
     metrics.userRecordsPerKinesisRecord.add(users.length);
     this.#settleRetries(record);
     const resolve = this.#hooks.resolve;
+    const shardMetrics = record.shard.metrics;
     if (!record.aggregated) {
       const user = users[0] as PendingRecord;
       metrics.userRecordsPut++;
       metrics.userRecordsDataPut += user.data.length;
+      shardMetrics?.stored(1, user.data.length, record.data.length);
       resolve(user, { shardId, sequenceNumber, attempts: user.allAttempts(attempts) });
       return;
     }
@@ -155,24 +198,31 @@ export class Retrier {
       // Counted once per Kinesis record, not per user record.
       metrics.userRecordsPut += users.length;
       metrics.userRecordsDataPut += record.userDataBytes;
+      shardMetrics?.stored(users.length, record.userDataBytes, record.data.length);
       for (let i = 0; i < users.length; i++) {
         const user = users[i] as PendingRecord;
         resolve(user, { shardId, sequenceNumber, subSequenceNumber: i, attempts: user.allAttempts(attempts) });
       }
       return;
     }
+    let stored = 0;
+    let storedBytes = 0;
     for (let i = 0; i < users.length; i++) {
       if (!only(i)) continue;
       const user = users[i] as PendingRecord;
       metrics.userRecordsPut++;
       metrics.userRecordsDataPut += user.data.length;
+      stored++;
+      storedBytes += user.data.length;
       resolve(user, { shardId, sequenceNumber, subSequenceNumber: i, attempts: user.allAttempts(attempts) });
     }
+    shardMetrics?.stored(stored, storedBytes, record.data.length);
   }
 
   #settleRetries(record: OutgoingRecord): void {
     const retries = Math.max(0, record.attempts.length - 1);
     this.#metrics.retriesPerRecord.add(retries, record.records.length);
+    record.shard.metrics?.retries(retries, record.records.length);
   }
 
   #failed(record: OutgoingRecord, failure: Failure, now: number): void {
@@ -186,6 +236,7 @@ export class Retrier {
         userRecordCount: record.records.length,
       }));
       this.#settleRetries(record);
+      record.shard.metrics?.failed(record.records.length, false);
       const ErrorClass = failure.kind === FailureKind.FATAL ? RecordRejectedError : RecordThrottledError;
       for (const user of record.records) {
         this.#hooks.reject(
@@ -196,6 +247,11 @@ export class Retrier {
           }),
         );
       }
+      return;
+    }
+    if (this.#abandoned) {
+      this.#settleRetries(record);
+      this.close(record);
       return;
     }
     const attempt = record.attempts.length;
@@ -218,4 +274,15 @@ export class Retrier {
     }));
     this.#hooks.requeue(record);
   }
+}
+
+/** Why an expired record's attempts did not store it, for the error message. */
+function expiryDetail(attempts: readonly Attempt[], code: string | undefined): string {
+  if (attempts.length === 0) return ' (never sent)';
+  if (code !== undefined) return `; last error ${code}`;
+  // Its last attempt stored it, in a shard other than predicted (a reshard): it was being sent again.
+  const last = attempts[attempts.length - 1];
+  return last?.success === true
+    ? `; last stored in ${last.shardId ?? 'another shard'}, being re-sent after a reshard`
+    : '';
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { PauseCycle } from '../slowdown.js';
 
 const OUTPUT_LIMIT = 64 * 1024;
 
@@ -12,6 +13,8 @@ export class ChildServer {
   #output = '';
   #exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   readonly #exited: Promise<void>;
+  /** The process running a pause cycle (see slowDown), undefined when none runs. */
+  #pacer: ChildProcess | undefined;
 
   constructor(main: string, args: readonly string[], env: NodeJS.ProcessEnv) {
     const wrapper = "process.stdin.on('end', () => process.exit(0)); process.stdin.resume(); require(process.argv[1]);";
@@ -52,8 +55,26 @@ export class ChildServer {
     return this.#exit;
   }
 
+  /**
+   * Makes the server slow on purpose, the way a starved machine does but repeatably: from now on it runs
+   * `runningMs`, then is stopped with SIGSTOP for `pausedMs` (requests arriving meanwhile wait in the kernel), and
+   * so on until stop(). POSIX only. The cycle runs in a small pacer process with its own stdin pipe from this one,
+   * not on a timer here: a stopped server cannot see its own pipe close, so if this process died (even by SIGKILL)
+   * while the server is stopped, the pacer continues it and the server then exits as usual.
+   */
+  slowDown({ pausedMs, runningMs }: PauseCycle): void {
+    if (this.#pacer !== undefined || this.#child.pid === undefined) return;
+    const pacer = spawn(process.execPath, ['-e', PACER, String(this.#child.pid), String(pausedMs), String(runningMs)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    pacer.unref();
+    (pacer.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.#pacer = pacer;
+  }
+
   /** Closes stdin (the wrapper exits), escalating to SIGKILL after `graceMs`. Resolves once the process is gone. */
   async stop(graceMs = 3000): Promise<void> {
+    await this.#stopPacer();
     if (this.#exit !== undefined) return;
     // Hold the event loop open until the process is really gone (it was unref()'d while running).
     this.#child.ref();
@@ -63,7 +84,41 @@ export class ChildServer {
     await this.#exited;
     clearTimeout(timer);
   }
+
+  /** Ends a pause cycle; resolves once the pacer has continued the server and exited. */
+  async #stopPacer(): Promise<void> {
+    const pacer = this.#pacer;
+    if (pacer === undefined) return;
+    this.#pacer = undefined;
+    if (pacer.exitCode !== null || pacer.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => pacer.once('exit', () => resolve()));
+    pacer.ref();
+    pacer.stdin?.end();
+    await exited;
+  }
 }
+
+/**
+ * The pacer (see slowDown): stops and continues process argv[1] in turn; when its stdin closes (stop(), or the
+ * parent died) it continues the server if stopped, and exits. It also exits once the server is gone.
+ */
+const PACER = `
+const [pid, pausedMs, runningMs] = process.argv.slice(1).map(Number);
+let stopped = false;
+let timer;
+const send = (signal) => { try { process.kill(pid, signal); } catch { process.exit(0); } };
+const step = () => {
+  stopped = !stopped;
+  send(stopped ? 'SIGSTOP' : 'SIGCONT');
+  timer = setTimeout(step, stopped ? pausedMs : runningMs);
+};
+const end = () => { clearTimeout(timer); if (stopped) send('SIGCONT'); process.exit(0); };
+timer = setTimeout(step, runningMs);
+process.stdin.on('end', end);
+process.stdin.on('error', end);
+process.stdin.resume();
+process.on('SIGTERM', end);
+`;
 
 const liveChildren = new Set<ChildProcess>();
 // A test file that ends without calling stop() still reaps its servers. (Crashes and SIGKILL are covered

@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { InvalidOptionError } from '@kinesis-kit/commons';
+import { InvalidOptionError, rejectUnknownOptions } from '@kinesis-kit/commons';
 
 /** How a consumer reads its shards. */
 export const RetrievalMode = {
@@ -21,9 +21,10 @@ export interface FanOutRetrievalOptions {
   /** An already registered consumer's ARN: skips registration (KCL `consumerArn`). @default registered by name */
   consumerArn?: string | undefined;
   /**
-   * The client `SubscribeToShard` goes through. Against AWS the stock client is right; against kinesis-local use
-   * `createFanOutKinesisClient()` from `@kinesis-kit/testing` (HTTP/2 workaround).
-   * @default the consumer's `kinesisClient`
+   * The client `SubscribeToShard` goes through; it must speak HTTP/2, as the SDK's stock `KinesisClient` does.
+   * Against kinesis-local use `createFanOutKinesisClient()` from `@kinesis-kit/testing` (HTTP/2 workaround).
+   * @default the consumer's `kinesisClient` when one is given; else a stock `KinesisClient` from the environment
+   * (HTTP/2), beside the consumer's default HTTP/1.1 client for every other call
    */
   kinesisClient?: KinesisClient | undefined;
   /**
@@ -70,12 +71,16 @@ export function resolveRetrievalOption(value: RetrievalOption | undefined, appli
   if (value === undefined || value === RetrievalMode.POLLING) return RetrievalMode.POLLING;
   if (typeof value !== 'object' || value === null || value.type !== RetrievalMode.FANOUT)
     throw new InvalidOptionError('retrieval', "'polling' or { type: 'fanout', … }", value);
+  rejectUnknownOptions(value, FANOUT_RETRIEVAL_KEYS, 'retrieval');
   const d = DEFAULT_FANOUT_RETRIEVAL_OPTIONS;
   const consumerName = value.consumerName ?? applicationName;
   if (typeof consumerName !== 'string' || !/^[a-zA-Z0-9_.-]{1,128}$/.test(consumerName))
     throw new InvalidOptionError(
-      'retrieval.consumerName',
-      'a name of 1-128 letters, digits, `_`, `.` or `-`',
+      // The default name is the application's: then that is the option to change (or set consumerName).
+      value.consumerName === undefined ? 'applicationName' : 'retrieval.consumerName',
+      value.consumerName === undefined
+        ? 'a name of 1-128 letters, digits, `_`, `.` or `-` when it names the stream consumer (or set `retrieval.consumerName`)'
+        : 'a name of 1-128 letters, digits, `_`, `.` or `-`',
       consumerName,
     );
   if (
@@ -99,6 +104,16 @@ export function resolveRetrievalOption(value: RetrievalOption | undefined, appli
     registrationTimeoutMs,
   };
 }
+
+const FANOUT_RETRIEVAL_KEYS = Object.keys({
+  type: true,
+  consumerName: true,
+  consumerArn: true,
+  kinesisClient: true,
+  heartbeatTimeoutMs: true,
+  shardEndCheckIntervalMs: true,
+  registrationTimeoutMs: true,
+} satisfies Record<keyof FanOutRetrievalOptions, true>);
 
 function integer(name: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min)

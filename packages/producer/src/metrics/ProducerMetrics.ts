@@ -1,3 +1,5 @@
+import type { ProducerMetricsRecorder } from './ProducerMetricsRecorder.js';
+
 /** Count / sum / min / max of a measured quantity. */
 export interface StatSnapshot {
   count: number;
@@ -77,6 +79,8 @@ export class Stat {
 
 /** Mutable counters behind {@link ProducerMetricsSnapshot}; plain fields so the hot path only increments. */
 export class ProducerMetrics {
+  /** Set when metrics are published (a sink is configured): per-shard and per-request series. */
+  recorder: ProducerMetricsRecorder | undefined = undefined;
   userRecordsReceived = 0;
   userRecordsPut = 0;
   userRecordsDataPut = 0;
