@@ -40,8 +40,8 @@ const MUTANTS: Mutant[] = [
     edits: [
       {
         file: 'lease/LeaseRenewer.ts',
-        find: 'if (held === undefined || (session !== undefined && held.session !== session))',
-        replace: 'if (held === undefined)',
+        find: 'if (held === undefined || (session !== undefined && held.session !== session))\n      return Promise.reject(',
+        replace: 'if (held === undefined)\n      return Promise.reject(',
       },
     ],
   },
@@ -126,7 +126,7 @@ const MUTANTS: Mutant[] = [
     name: '8 skip: eachRecord with skip drops the rest of the batch',
     edits: [
       {
-        file: 'KinesisConsumer.ts',
+        file: 'processor/handlerProcessorFactory.ts',
         find: 'const skipRecords = o.eachRecord !== undefined &&',
         replace: 'const skipRecords = (false as boolean) && o.eachRecord !== undefined &&',
       },
@@ -136,10 +136,10 @@ const MUTANTS: Mutant[] = [
     name: '10 prepare: prepareCheckpoint writes the checkpoint it remembers along with the pending one',
     edits: [
       {
-        file: 'lease/LeaseCoordinator.ts',
-        find: '(counter) => this.#o.leaseTable.updatePendingCheckpoint(shardId, this.workerId, counter, pendingCheckpoint),',
+        file: 'lease/checkpointWrites.ts',
+        find: '(counter) => w.table.updatePendingCheckpoint(leaseKey, w.workerId, counter, pendingCheckpoint),',
         replace:
-          '(counter) =>\n        this.#o.leaseTable.updateCheckpoint(shardId, this.workerId, counter, {\n          checkpoint: this.#renewer.get(shardId)?.checkpoint ?? pendingCheckpoint,\n          pendingCheckpoint,\n        }),',
+          '(counter) =>\n      w.table.updateCheckpoint(leaseKey, w.workerId, counter, {\n        checkpoint: w.renewer.get(leaseKey)?.checkpoint ?? pendingCheckpoint,\n        pendingCheckpoint,\n      }),',
       },
     ],
   },
@@ -163,8 +163,8 @@ const MUTANTS: Mutant[] = [
     edits: [
       {
         file: 'lease/DynamoDBLeaseTable.ts',
-        find: 'return await withRequestTimeout(this.#options.clock, this.#options.requestTimeoutMs, operation, send);',
-        replace: 'return await send(new AbortController().signal);',
+        find: 'withRequestTimeout(this.#options.clock, this.#options.requestTimeoutMs, operation, send),',
+        replace: 'send(new AbortController().signal),',
       },
     ],
   },
@@ -196,6 +196,9 @@ for (const mutant of MUTANTS.filter((m) => only === undefined || m.name.includes
       const current = readFileSync(file, 'utf8');
       if (!current.includes(edit.find))
         throw new Error(`stale mutant "${mutant.name}": ${edit.file} no longer has ${edit.find}`);
+      // A find string that occurs twice would mutate whichever comes first: a mutant must name its place exactly.
+      if (current.indexOf(edit.find) !== current.lastIndexOf(edit.find))
+        throw new Error(`ambiguous mutant "${mutant.name}": ${edit.file} has ${edit.find} more than once`);
       writeFileSync(file, current.replace(edit.find, edit.replace));
     }
     let output: string;

@@ -99,6 +99,33 @@ export const PROFILES: readonly ScenarioProfile[] = [
     factoryThrowP: 0,
   },
   {
+    // Leases lost and won back while a batch of the lost session is still inside its processor: what lease sessions
+    // fence (a checkpoint of the old session must fail, not rewind the new one's). Balancing moves are graceful
+    // handoffs that wait for the batch in flight, so only expiry — a partition or a pause past failoverTimeMs —
+    // takes a lease from under a running batch, and with two workers the plan often hands the same lease back.
+    name: 'lease-flap',
+    description: 'two workers; partitions and pauses past failoverTimeMs during very slow, checkpointing batches',
+    initialPositions: POSITIONS,
+    workers: [2, 2],
+    shards: [1, 2],
+    variants: [
+      ['eachRecord', 1],
+      ['eachBatch', 1],
+      ['kclPerRecord', 2],
+      ['prepareThenCommit', 1],
+      ['retryThrottledCheckpoint', 1],
+    ],
+    skipShare: 0,
+    maxConcurrentBatches: [[64, 1]],
+    stopTimeoutShare: 0,
+    slowCalls: true,
+    faults: { partition: 2.5, pause: 1.5, processorTrouble: 1 },
+    throwP: 0,
+    slowP: 0.1,
+    verySlowP: 0.15,
+    factoryThrowP: 0,
+  },
+  {
     name: 'checkpoint-faults',
     description: 'throttled and ambiguous DynamoDB writes under checkpointing processors, graceful stops',
     initialPositions: POSITIONS,
