@@ -315,6 +315,7 @@ if (only === undefined || only === 'scale')
     results.scale.push(child<ScaleResult>(['--part', 'scale', '--impl', impl, '--shards', '1024', '--workers', '32']));
 if (only === undefined || only === 'steady')
   for (const [shards, workers] of [
+    [1, 2],
     [8, 3],
     [64, 8],
   ] as const)

@@ -1,6 +1,6 @@
 // The previous lease algorithm, for measuring against in the same run: the consumer package as built from an earlier
 // commit, kept in packages/consumer/.baseline (git-ignored). Rebuild it with
-//   npx tsx bench/lib/baseline.ts <commit>        (default: the merge base of this branch and main)
+//   npx tsx bench/lib/baseline.ts <commit>        (default: 0f80359, the last commit before leaderless balancing)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,11 +10,19 @@ import type { LeaseImpl } from './leaseFleet.js';
 
 export type ImplName = 'branch' | 'baseline';
 
+/** The lease layer before leaderless balancing (count targets, one steal per cycle): what the bench compares with. */
+const PREVIOUS_ALGORITHM = '0f80359';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const baselineDir = join(root, 'packages', 'consumer', '.baseline');
 
 export async function loadImpl(name: ImplName): Promise<LeaseImpl> {
-  if (name === 'branch') return (await import('@kinesis-kit/consumer')) as unknown as LeaseImpl;
+  // The lease layer's names are on the package's ./leases entry since the public surface was split.
+  if (name === 'branch')
+    return {
+      ...(await import('@kinesis-kit/consumer')),
+      ...(await import('@kinesis-kit/consumer/leases')),
+    } as unknown as LeaseImpl;
   const entry = join(baselineDir, 'esm', 'index.js');
   if (!existsSync(entry)) throw new Error(`no baseline build: run npx tsx bench/lib/baseline.ts <commit>`);
   return (await import(pathToFileURL(entry).href)) as unknown as LeaseImpl;
@@ -49,8 +57,7 @@ export function buildBaseline(ref: string): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const ref =
-    process.argv[2] ?? execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: root, encoding: 'utf8' }).trim();
+  const ref = process.argv[2] ?? PREVIOUS_ALGORITHM;
   buildBaseline(ref);
   console.log(`baseline built from ${ref} in ${baselineDir}`);
 }

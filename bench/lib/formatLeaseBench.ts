@@ -22,7 +22,7 @@ export function formatLeaseBench(
     `middleware, and a kill switch: from the kill on, every request fails before it is sent — kill -9 as the table sees`,
     `it). failoverTimeMs ${failoverMs / 1000} s, other options default. "previous" is the lease layer before this work`,
     '(count balancing, one steal per cycle), built from the same sources at the commit before it and run in the same',
-    'bench run; ratios are this branch ÷ previous. Each part runs in a fresh child process.',
+    'bench run; ratios are current ÷ previous (the lease layer before leaderless balancing, 0f80359). Each part runs in a fresh child process.',
     '',
   ];
   const scale = new Map(r.scale.map((x) => [x.impl, x]));
@@ -34,7 +34,7 @@ export function formatLeaseBench(
     lines.push(
       `### ${b.shards} shards / ${b.workers} workers`,
       '',
-      '| | this branch | previous |',
+      '| | current | previous |',
       '|---|---|---|',
       row('balanced from a cold start (max − min ≤ 1)', (x) => s(x.balancedMs)),
       row(
@@ -66,7 +66,7 @@ export function formatLeaseBench(
       'Counted over 60 s, a failover time after the fleet balanced. KCL 2.x is computed from its defaults (renewal',
       'every 3.308 s, one Scan per worker per 20.05 s), not measured.',
       '',
-      '| shards / workers | this branch | previous | KCL 2.x | branch ÷ KCL 2.x | branch ÷ previous |',
+      '| shards / workers | current | previous | KCL 2.x | current ÷ KCL 2.x | current ÷ previous |',
       '|---|---|---|---|---|---|',
     );
     const rows = [...r.steady.map((x) => ({ ...x })), ...r.scale.map((x) => ({ ...x }))];
@@ -93,7 +93,7 @@ export function formatLeaseBench(
       '96.7 KB/s, 58 at 10 KB/s). "busiest ÷ mean" is the busiest worker\'s throughput over the mean worker\'s. After',
       `the fleet settled, one hot shard cools to 10 KB/s and the lease moves are counted for ${bs.coolingMinutes} minutes (real time).`,
       '',
-      '| | this branch | previous (count balancing) |',
+      '| | current | previous (count balancing) |',
       '|---|---|---|',
       `| settled (≤ 1.2 × mean, no move for 2 failover times) after | ${s(bs.settledMs)} | ${ps ? 'n/a (balances counts)' : '—'} |`,
       `| busiest ÷ mean, settled | ${bs.ratioSettled.toFixed(2)} | ${ps ? ps.ratioSettled.toFixed(2) : '—'} |`,
