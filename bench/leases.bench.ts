@@ -39,6 +39,23 @@ async function untilBalanced(fleet: Fleet, shards: number, deadlineMs: number): 
   }
 }
 
+/**
+ * Steady state: once settled for a failover time, the fleet's DynamoDB requests are counted for `--seconds` (60) and
+ * reported per shard per minute, with the mix by operation.
+ */
+async function measureSteady(fleet: Fleet, shards: number): Promise<{ perShardMinute: number; detail: string }> {
+  await sleep(F);
+  fleet.resetCounts();
+  const seconds = Number(arg('seconds') ?? 60);
+  await sleep(seconds * 1000);
+  const perMinute = (count: number) => (count / shards) * (60 / seconds);
+  const detail = Object.entries(fleet.counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${perMinute(v).toFixed(2)}`)
+    .join(', ');
+  return { perShardMinute: perMinute(fleet.totalRequests()), detail };
+}
+
 export interface ScaleResult {
   impl: ImplName;
   shards: number;
@@ -76,16 +93,7 @@ async function scale(impl: LeaseImpl, implName: ImplName, shards: number, worker
   const socketWarnings = warnings.count();
   console.error(`[${implName}] ${shards}/${workers}: balanced after ${balancedMs} ms, moves max ${movesMax}`);
 
-  // Steady state: settled for a failover time, then counted.
-  await sleep(F);
-  fleet.resetCounts();
-  const seconds = Number(arg('seconds') ?? 60);
-  await sleep(seconds * 1000);
-  const perShardMinute = (fleet.totalRequests() / shards) * (60 / seconds);
-  const detail = Object.entries(fleet.counts)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${((v / shards) * (60 / seconds)).toFixed(2)}`)
-    .join(', ');
+  const { perShardMinute, detail } = await measureSteady(fleet, shards);
 
   // kill -9 of one worker: until each of its leases is held by another worker.
   const victim = fleet.live()[3]!;
@@ -173,15 +181,7 @@ async function steady(impl: LeaseImpl, implName: ImplName, shards: number, worke
   await Promise.all(ws.map((w) => fleet.start(w)));
   const waited = await untilBalanced(fleet, shards, 120_000);
   const balancedMs = waited === undefined ? undefined : Date.now() - t0;
-  await sleep(F);
-  fleet.resetCounts();
-  const seconds = Number(arg('seconds') ?? 60);
-  await sleep(seconds * 1000);
-  const perShardMinute = (fleet.totalRequests() / shards) * (60 / seconds);
-  const detail = Object.entries(fleet.counts)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${((v / shards) * (60 / seconds)).toFixed(2)}`)
-    .join(', ');
+  const { perShardMinute, detail } = await measureSteady(fleet, shards);
   console.error(`[${implName}] steady ${shards}/${workers}: ${perShardMinute.toFixed(2)} (${detail})`);
   await fleet.stopAll();
   await ddb.stop();

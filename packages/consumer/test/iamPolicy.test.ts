@@ -82,14 +82,18 @@ describe('IAM policy of the polling consumer', () => {
     await a.start();
     await until(() => (gained.get('a') ?? 0) === 4 && processed >= 40, 30_000, 'a holds every shard');
     await b.start();
-    await until(() => (gained.get('b') ?? 0) >= 2, 60_000, 'b got its share by balancing moves');
+    // By count b's share is 2; by load (a's leases carry the throughput of the records it read) it may be 1.
+    await until(() => (gained.get('b') ?? 0) >= 1, 60_000, 'b got leases by balancing moves');
+    const movedToB = gained.get('b') ?? 0;
     await a.stop();
     await until(() => (gained.get('b') ?? 0) >= 4, 30_000, 'b holds every shard after a stopped');
     await b.stop();
+    console.log(`iam policy: ${movedToB} lease(s) moved to b by balancing, then ${4 - movedToB} by a's stop`);
 
     // Assess
     expect([...calls].filter((call) => !allowed.has(call)).sort()).toEqual([]);
     expect(calls).toContain('dynamodb:Scan');
+    expect(calls).toContain('dynamodb:BatchGetItem'); // the handoff paths ran
     expect(calls).toContain('kinesis:GetRecords');
   }, 120_000);
 });
