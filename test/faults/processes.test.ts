@@ -30,7 +30,11 @@ beforeAll(async () => {
   aws = await startLocalAws({ kinesis: { reshardDelayMs: 300 } });
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Every worker gone before the servers stop: a request sent just before a kill must not reach a closed dynalite.
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(exited);
   await aws?.stop();
 });
 

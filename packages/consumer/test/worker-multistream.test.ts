@@ -12,7 +12,14 @@ import { DynamoDBLeaseTable } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, putNumbered } from './fixtures/streamData.js';
-import { allLines, checkDeliveries, shardsHeld, spawnWorker, type WorkerProcess } from './fixtures/workerProcesses.js';
+import {
+  allLines,
+  checkDeliveries,
+  killWorkers,
+  shardsHeld,
+  spawnWorker,
+  type WorkerProcess,
+} from './fixtures/workerProcesses.js';
 
 let aws: LocalAws;
 const dir = mkdtempSync(path.join(tmpdir(), 'kk-multistream-'));
@@ -22,7 +29,7 @@ beforeAll(async () => {
   aws = await startLocalAws();
 }, 30_000);
 afterAll(async () => {
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await killWorkers(workers);
   await aws?.stop();
 });
 
@@ -138,6 +145,7 @@ describe('several streams through one lease table', () => {
     console.log(
       `[multistream] 4 streams, kill -9 of ${victim.id}, a split: 0 lost, ${duplicates} duplicate deliveries`,
     );
+    await killWorkers(workers); // done with them: the next tests run in this process alone
   }, 180_000);
 
   it('adopts a table the Java KCL wrote in its multi-stream layout, continuing from its checkpoints', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allLines,
   checkDeliveries,
+  killWorkers,
   produceNumbered,
   shardsHeld,
   spawnWorker,
@@ -23,7 +24,7 @@ beforeAll(async () => {
   aws = await startLocalAws();
 });
 afterAll(async () => {
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await killWorkers(workers);
   await aws?.stop();
 });
 
