@@ -337,10 +337,13 @@ if (only === undefined || only === 'skew')
 // Parts run alone (--only) are merged with the last full run's other parts (kept in .bench-tmp/).
 const saved = join(dirname(self), '..', '.bench-tmp', 'leases.json');
 const previous = existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as typeof results) : undefined;
+// Per part and implementation: a part re-run with --no-baseline keeps the previous algorithm's figures of that part.
+const mergePart = <T extends { impl: ImplName }>(now: T[], before: T[] | undefined): T[] =>
+  now.length === 0 ? (before ?? []) : [...(before ?? []).filter((x) => !now.some((y) => y.impl === x.impl)), ...now];
 const merged = {
-  scale: results.scale.length > 0 ? results.scale : (previous?.scale ?? []),
+  scale: mergePart(results.scale, previous?.scale),
   steady: results.steady.length > 0 ? results.steady : (previous?.steady ?? []),
-  skew: results.skew.length > 0 ? results.skew : (previous?.skew ?? []),
+  skew: mergePart(results.skew, previous?.skew),
 };
 mkdirSync(dirname(saved), { recursive: true });
 writeFileSync(saved, JSON.stringify(merged, null, 2));

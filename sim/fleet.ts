@@ -11,6 +11,7 @@ const { values } = parseArgs({
     shards: { type: 'string', default: '1024' },
     workers: { type: 'string', default: '32' },
     'cooling-minutes': { type: 'string', default: '5' },
+    'traffic-stops': { type: 'boolean', default: false },
   },
 });
 
@@ -23,6 +24,7 @@ for (let seed = first; seed < first + Number(values.seeds); seed++) {
     shards: Number(values.shards),
     workers: Number(values.workers),
     coolingMinutes: Number(values['cooling-minutes']),
+    trafficStops: values['traffic-stops'],
   });
   const used = process.cpuUsage(cpu);
   const { harnessErrors, ...rest } = result;

@@ -43,6 +43,8 @@ export interface FleetRunOptions {
   readonly failoverTimeMs?: number;
   /** Minutes of cooling observed in `skew`. @default 5 */
   readonly coolingMinutes?: number;
+  /** `skew`: instead of one hot shard cooling, all traffic stops (every lease's throughput decays). */
+  readonly trafficStops?: boolean;
   /** Further coordinator options. */
   readonly leaseOptions?: Record<string, unknown>;
 }
@@ -167,7 +169,8 @@ async function run(o: FleetRunOptions, world: World, root: Random, harnessErrors
       return Math.max(...loads) / (loads.reduce((a, b) => a + b, 0) / loads.length);
     };
     const ratioSettled = ratio();
-    sim.rates.set(shardKeys(1)[0]!, 10);
+    if (o.trafficStops === true) for (const key of sim.rates.keys()) sim.rates.set(key, 0);
+    else sim.rates.set(shardKeys(1)[0]!, 10);
     const movesByMinute: number[] = [];
     for (let m = 0; m < (o.coolingMinutes ?? 5); m++) {
       const start = world.now;

@@ -76,6 +76,7 @@ export class LeaseCoordinator {
       maxLeasesToStealAtOneTime: this.#o.maxLeasesToStealAtOneTime,
       balanceThreshold: this.#o.balanceThreshold,
       balanceDamping: this.#o.balanceDamping,
+      loadMoveAfterMs: this.#o.renewalIntervalMs,
       clock: this.#clock,
       logger: this.#o.logger,
       random: this.#o.random,

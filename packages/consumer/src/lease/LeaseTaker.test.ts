@@ -15,6 +15,7 @@ function taker(table: InMemoryLeaseTable, clock: FakeClock, workerId: string) {
     maxLeasesToStealAtOneTime: Number.POSITIVE_INFINITY,
     balanceThreshold: 0.1,
     balanceDamping: 1,
+    loadMoveAfterMs: 0,
     clock,
     logger: silentLogger(),
     random: Math.random,

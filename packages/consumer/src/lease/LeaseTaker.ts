@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@kinesis-kit/commons';
 import { FreeReason, fleetView } from '../balancing/fleetView.js';
-import { type BalanceLease, type BalanceMode, planBalance } from '../balancing/planBalance.js';
+import { type BalanceLease, BalanceMode, planBalance } from '../balancing/planBalance.js';
 import type { Lease } from './Lease.js';
 import type { LeaseTable } from './LeaseTable.js';
 import type { WorkerRecord } from './WorkerRecord.js';
@@ -16,6 +16,15 @@ export interface LeaseTakerOptions {
   balanceThreshold: number;
   /** Share of a worker's excess load a plan sheds at once (1 = all of it). */
   balanceDamping: number;
+  /**
+   * How long moves by load must stay in the plan, scan after scan, before they are asked for: one renewal interval,
+   * in which every owner writes each lease's throughput once. Leases' throughputs are written at their owners'
+   * renewals, so while loads change (traffic stopping: every lease halving per renewal) workers look lighter or
+   * heavier by up to 2× depending on when each last renewed; such an imbalance moves on to another worker within
+   * one interval, a real one stays. (Measured in the fleet simulation, 64 leases / 8 workers whose traffic stops:
+   * 88–153 moves in two minutes without it.) Moves by count are not delayed.
+   */
+  loadMoveAfterMs: number;
   clock: Clock;
   logger: Logger;
   /** Random numbers in [0, 1), for request ids. */
@@ -89,6 +98,8 @@ export class LeaseTaker {
   readonly #workersObserved = new Map<string, Observation>();
   /** Local time of this worker's first scan (see the rescue rule). */
   #firstScanAt: number | undefined;
+  /** Since when (local time) every scan's plan has had moves by load for this worker. */
+  #wantingSince: number | undefined;
 
   constructor(options: LeaseTakerOptions) {
     this.#o = options;
@@ -178,7 +189,11 @@ export class LeaseTaker {
           rescue.push(lease);
       }
       toTake = [...planned, ...rescue].slice(0, room);
-      const moves = [...view.movable.values()].filter((l) => plan.targets.get(l.leaseKey) === workerId);
+      const moves = this.#steadyMoves(
+        [...view.movable.values()].filter((l) => plan.targets.get(l.leaseKey) === workerId),
+        plan.mode,
+        now,
+      );
       toMove = moves.slice(0, Math.max(0, Math.min(this.#o.maxLeasesToStealAtOneTime, room - toTake.length)));
     }
 
@@ -230,6 +245,19 @@ export class LeaseTaker {
   }
 
   /** How long `lease` has been expired (or unowned) as this worker has seen it. */
+  /**
+   * The moves by load, once every scan for `loadMoveAfterMs` has planned some for this worker (which leases may
+   * differ from scan to scan; a scan without any breaks the streak). Moves by count: at once.
+   */
+  #steadyMoves(moves: readonly Lease[], mode: BalanceMode, now: number): readonly Lease[] {
+    if (mode !== BalanceMode.LOAD || moves.length === 0) {
+      this.#wantingSince = undefined;
+      return moves;
+    }
+    this.#wantingSince ??= now;
+    return now - this.#wantingSince >= this.#o.loadMoveAfterMs ? moves : [];
+  }
+
   #orphanedFor(lease: Lease, now: number): number {
     const seen = this.#observed.get(lease.leaseKey);
     if (seen === undefined) return 0;
