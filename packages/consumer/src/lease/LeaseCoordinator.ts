@@ -106,6 +106,15 @@ export class LeaseCoordinator {
         if (this.#state !== State.RUNNING || this.#leaving) return;
         const already = this.#renewer.holdsSession(lease.leaseKey); // taken by a scan meanwhile: same session
         this.#renewer.add(lease, sentAt);
+        if (this.#o.shardSyncer?.tracks(lease) === false) {
+          // A stream this worker does not read (yet): a stopping worker chose it by its own list of streams. Given
+          // back at once, to be taken by a worker that reads the stream (this one, once it discovers it).
+          this.#logger.info({ shardId: lease.leaseKey }, 'lease of a stream not read here handed over; releasing');
+          this.releaseLease(lease.leaseKey).catch((error: unknown) =>
+            this.#logger.warn({ err: error, shardId: lease.leaseKey }, 'releasing a lease failed'),
+          );
+          return;
+        }
         if (already) return;
         this.#logger.info({ shardId: lease.leaseKey }, 'lease handed over to this worker');
         this.#events.emit('lease_gained', lease);
