@@ -49,6 +49,10 @@ describe('simulation', () => {
     // Multi-stream: a stopping worker handed a lease to a successor that had not discovered that stream yet; the
     // successor held it without a runner that could read it, and the shard was never read (liveness).
     { seed: 2751, scenario: 'multi-stream' },
+    // Multi-stream: a stream dropped and re-added before a worker's shard of it had stopped; the release after the stop
+    // saw the stream read again, barred the lease from this worker's takes as a plain release does, and nobody
+    // else was left to take it (liveness).
+    { seed: 4621, scenario: 'multi-stream' },
   ])('seed $seed ($scenario) keeps every guarantee', async ({ seed }) => {
     const result = await runSeed({ seed });
     expect(result.violations, describeFailure(result, { seed })).toEqual([]);

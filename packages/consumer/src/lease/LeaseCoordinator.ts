@@ -49,6 +49,8 @@ export class LeaseCoordinator {
   #leaving = false;
   /** Leases released by this worker: never taken back by it (they are meant for others). */
   readonly #doNotTake = new Set<string>();
+  /** Leases given up because their stream stopped being read: never barred from a later take (it may come back). */
+  readonly #streamRemoved = new Set<string>();
   #state: State = State.IDLE;
   #lastTake: TakeResult | undefined;
   #takeChain: Promise<unknown> = Promise.resolve();
@@ -177,6 +179,7 @@ export class LeaseCoordinator {
     this.#state = State.RUNNING;
     this.#leaving = false;
     this.#doNotTake.clear();
+    this.#streamRemoved.clear();
     try {
       await this.#o.leaseTable.initialize();
       await this.#checkStream();
@@ -382,7 +385,10 @@ export class LeaseCoordinator {
     const move = this.#handoff.isPull(shardId) && !this.#leaving;
     // A lease of a stream no longer read is not taken by anyone; it may be again once the stream comes back.
     const lease = this.#renewer.heldLease(shardId);
-    const untracked = lease !== undefined && this.#o.shardSyncer?.tracks(lease) === false;
+    // Given up because its stream is not read: untracked now, or when the release was asked for (the stream may be
+    // back by the time the shard has stopped: barred, nobody would ever take the lease again).
+    const asked = this.#streamRemoved.delete(shardId);
+    const untracked = asked || (lease !== undefined && this.#o.shardSyncer?.tracks(lease) === false);
     if (!move && !untracked) this.#doNotTake.add(shardId);
     await this.#release.release(shardId, this.#leaving);
   }
@@ -441,6 +447,7 @@ export class LeaseCoordinator {
     for (const { lease } of this.#renewer.snapshot().values()) {
       if (source.tracks(lease) || this.#handoff.isHandingOver(lease.leaseKey)) continue;
       this.#logger.info({ leaseKey: lease.leaseKey, stream: lease.stream }, 'stream no longer read; releasing');
+      this.#streamRemoved.add(lease.leaseKey);
       if (this.#events.hasListeners('lease_release_requested'))
         this.#events.emit('lease_release_requested', { leaseKey: lease.leaseKey, reason: 'stream_removed' });
       else
