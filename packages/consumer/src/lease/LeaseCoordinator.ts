@@ -112,9 +112,7 @@ export class LeaseCoordinator {
           // A stream this worker does not read (yet): a stopping worker chose it by its own list of streams. Given
           // back at once, to be taken by a worker that reads the stream (this one, once it discovers it).
           this.#logger.info({ shardId: lease.leaseKey }, 'lease of a stream not read here handed over; releasing');
-          this.releaseLease(lease.leaseKey).catch((error: unknown) =>
-            this.#logger.warn({ err: error, shardId: lease.leaseKey }, 'releasing a lease failed'),
-          );
+          this.#releaseInBackground(lease.leaseKey);
           return;
         }
         if (already) return;
@@ -434,7 +432,6 @@ export class LeaseCoordinator {
     return result;
   }
 
-  /** One shard sync (needs a `shardSyncer`). */
   /**
    * Re-reads the streams (multi-stream: the tracker), creating leases for new ones; then gives up the leases this
    * worker holds of streams no longer read: listeners of `lease_release_requested` (the consumer) stop their shards
@@ -450,13 +447,18 @@ export class LeaseCoordinator {
       this.#streamRemoved.add(lease.leaseKey);
       if (this.#events.hasListeners('lease_release_requested'))
         this.#events.emit('lease_release_requested', { leaseKey: lease.leaseKey, reason: 'stream_removed' });
-      else
-        this.releaseLease(lease.leaseKey).catch((error: unknown) =>
-          this.#logger.warn({ err: error, leaseKey: lease.leaseKey }, 'releasing a lease failed'),
-        );
+      else this.#releaseInBackground(lease.leaseKey);
     }
   }
 
+  /** Releases a lease from a callback that cannot wait for it; a failure is logged (the lease then expires). */
+  #releaseInBackground(leaseKey: string): void {
+    this.releaseLease(leaseKey).catch((error: unknown) =>
+      this.#logger.warn({ err: error, leaseKey }, 'releasing a lease failed'),
+    );
+  }
+
+  /** One shard sync (needs a `shardSyncer`). */
   async syncOnce(knownLeases?: readonly Lease[]): Promise<SyncResult> {
     const syncer = this.#o.shardSyncer;
     if (syncer === undefined) return { shardCount: 0, created: [], removed: [] };
