@@ -1,4 +1,4 @@
-import type { Logger, TimerHandle } from '@kinesis-kit/commons';
+import { backoffDelay, type Logger, type TimerHandle } from '@kinesis-kit/commons';
 import type { SyncResult } from '../shardSync/ShardSyncer.js';
 import type { Lease } from './Lease.js';
 import type { LeaseCoordinatorEvents } from './LeaseCoordinatorEvents.js';
@@ -9,6 +9,8 @@ import { nextScanDelayMs, type ScanPeriods, scanPeriods } from './takingSchedule
 
 /** Share of the KCL-equivalent request budget left after renewals that scans may use (the rest is margin). */
 const SCAN_BUDGET_SHARE = 0.9;
+/** The first retry of a failed shard sync comes within this long. */
+const SYNC_RETRY_BASE_MS = 1_000;
 
 type LoopName = 'renew' | 'take' | 'sync' | 'presence' | 'streams';
 
@@ -41,6 +43,8 @@ export class LeaseLoops {
   readonly #o: ResolvedLeaseCoordinatorOptions;
   readonly #timers = new Map<LoopName, TimerHandle>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Shard syncs failed in a row (their retries back off from SYNC_RETRY_BASE_MS up to the sync period). */
+  #syncFailures = 0;
 
   constructor(options: LeaseLoopsOptions) {
     this.#l = options;
@@ -125,9 +129,18 @@ export class LeaseLoops {
     if (this.#isSyncLeader()) {
       try {
         await this.#l.sync(this.#l.lastTake()?.leases);
+        this.#syncFailures = 0;
       } catch (error) {
         this.#l.logger.warn({ err: error }, 'shard sync failed');
         this.#l.onError({ error, context: 'shard_sync' });
+        // Sooner than the next period: the leases of new shards (a stream just added, children nobody created at
+        // their parent's end) would otherwise wait a whole shardSyncIntervalMs after one throttled moment.
+        this.#syncFailures++;
+        return backoffDelay(
+          this.#syncFailures,
+          { baseDelayMs: SYNC_RETRY_BASE_MS, maxDelayMs: this.#o.shardSyncIntervalMs },
+          this.#o.random,
+        );
       }
     }
     return this.#jitter(this.#o.shardSyncIntervalMs);
