@@ -227,4 +227,43 @@ describe('lease table (dynalite)', () => {
     expect([...leases.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5].map(shardId));
     expect([...worker.coordinator.getHeldLeases().keys()].sort()).toEqual([3, 4, 5].map(shardId));
   }, 30_000);
+
+  it('a shard sync planning from a stale lease list creates no LATEST lease below a leased shard', async () => {
+    // Prepare: a LATEST application on one shard, then a split and a merge of the children.
+    const streamName = uniqueName('stale-sync');
+    await aws.kinesis.createStream(streamName, 1);
+    const worker = makeWorker('ss-1', {
+      dynamoDbClient: aws.dynamoDb.createDynamoDbClient(),
+      kinesisClient: aws.kinesis.createKinesisClient(),
+      streamName,
+      tableName: uniqueName('stale-sync'),
+      initialPosition: 'LATEST',
+      failoverTimeMs: 2_000,
+      takingIntervalMs: 100,
+    });
+    await worker.coordinator.start();
+    const kinesis = aws.kinesis.kinesisClient;
+    await kinesis.send(
+      new SplitShardCommand({
+        StreamName: streamName,
+        ShardToSplit: shardId(0),
+        NewStartingHashKey: String(2n ** 127n),
+      }),
+    );
+    await aws.kinesis.waitForStreamActive(streamName);
+    await kinesis.send(
+      new MergeShardsCommand({ StreamName: streamName, ShardToMerge: shardId(1), AdjacentShardToMerge: shardId(2) }),
+    );
+    await aws.kinesis.waitForStreamActive(streamName);
+
+    // Act: a sync handed the lease list of a scan from before shard 0's lease existed (an old take's, or a stale
+    // eventually consistent one).
+    const sync = await worker.coordinator.syncOnce([]);
+    await worker.coordinator.stop();
+    const leases = new Map((await worker.table.listLeases()).map((l) => [l.leaseKey, l]));
+
+    // Assess: the children read from their start (after their parents), as with an up-to-date list.
+    expect(sync.created.sort()).toEqual([1, 2, 3].map(shardId));
+    for (const child of [1, 2, 3]) expect(leases.get(shardId(child))?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
+  }, 30_000);
 });

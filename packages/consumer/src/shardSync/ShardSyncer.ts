@@ -19,7 +19,7 @@ import { ShardSyncError, StreamMismatchError } from '../errors.js';
 import { type Lease, leaseShardId, multiStreamLeaseKey } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
 import { type ChildLeases, createChildLeases } from './createChildLeases.js';
-import { type InitialPosition, planLeases } from './ShardGraph.js';
+import { type InitialPosition, parentShardIds, planLeases } from './ShardGraph.js';
 import type { ShardSource } from './ShardSource.js';
 
 /** A child shard as `GetRecords`/`SubscribeToShard` report it at a shard's end. */
@@ -144,6 +144,10 @@ export class ShardSyncer implements ShardSource {
   }
 
   leaseKeyOf(_sibling: Lease, shardId: string): string {
+    return this.#keyOf(shardId);
+  }
+
+  #keyOf(shardId: string): string {
     return this.#o.multiStream === true && typeof this.#identity === 'string'
       ? multiStreamLeaseKey(this.#identity, shardId)
       : shardId;
@@ -172,14 +176,21 @@ export class ShardSyncer implements ShardSource {
     const leases = new Map(leaseList.map((l) => [leaseShardId(l), l]));
     const { initialPosition } = this.#o;
     const position = typeof initialPosition === 'string' ? initialPosition : 'AT_TIMESTAMP';
-    const plan = planLeases(shards, leases, position, {
+    const fields = {
       // A LATEST lease is anchored at its creation: records written before the application started stay unread.
       startTimestamp: typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now(),
       stream,
       multiStream: multi,
-    });
+    };
+    const plan = planLeases(shards, leases, position, fields);
+    // The leases planned from are a Scan's (eventually consistent, and often the last take's: seconds old, or from
+    // before a pause). A lease missing there makes its shard's descendants look like roots, and a LATEST root skips
+    // what its leased ancestors' successors must read. So nothing is created from that view: the creations are
+    // planned again from a strongly consistent read of the leases of the listed shards and their parents.
+    const toCreate =
+      plan.create.length === 0 ? [] : planLeases(shards, await this.#readLeasesOf(shards), position, fields).create;
     const created: string[] = [];
-    for (const lease of plan.create) {
+    for (const lease of toCreate) {
       if (await this.#o.leaseTable.createLeaseIfNotExists(lease)) created.push(lease.leaseKey);
     }
     const removed: string[] = [];
@@ -190,6 +201,19 @@ export class ShardSyncer implements ShardSource {
       this.#logger.info({ created, removed, shardCount: shards.length }, 'shard sync changed leases');
     }
     return { shardCount: shards.length, created, removed };
+  }
+
+  /** The leases (strongly consistent) of the listed shards and of their parents, by shard id. */
+  async #readLeasesOf(shards: readonly Shard[]): Promise<Map<string, Lease>> {
+    const ids = new Set<string>();
+    for (const shard of shards) {
+      if (shard.ShardId !== undefined) ids.add(shard.ShardId);
+      for (const parent of parentShardIds(shard)) ids.add(parent);
+    }
+    const read = await this.#o.leaseTable.getLeases([...ids].map((id) => this.#keyOf(id)));
+    const byShard = new Map<string, Lease>();
+    for (const lease of read.values()) if (this.tracks(lease)) byShard.set(leaseShardId(lease), lease);
+    return byShard;
   }
 
   /**
