@@ -194,6 +194,20 @@ const MUTANTS: Mutant[] = [
     ],
     pinned: [{ seed: 3526, scenario: 'mixed' }],
   },
+  {
+    name: "16 host clock: LATEST anchors from this host's wall clock, not the service's",
+    edits: [
+      {
+        file: 'clients/serviceTime.ts',
+        find: 'return time.lowerBound() ?? Date.now();',
+        replace: 'return Date.now();',
+      },
+    ],
+    pinned: [
+      { seed: 3926, scenario: 'lease-churn' },
+      { seed: 11926, scenario: 'lease-churn' },
+    ],
+  },
 ];
 
 const args = process.argv.slice(2);

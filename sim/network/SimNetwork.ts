@@ -1,6 +1,6 @@
 import type { Actor, SimEvent } from '../world/EventQueue.js';
 import type { Random } from '../world/Random.js';
-import type { World } from '../world/World.js';
+import { SIM_EPOCH_MS, type World } from '../world/World.js';
 import {
   type CallContext,
   connectionResetError,
@@ -43,12 +43,32 @@ export class SimNetwork {
     this.#random = random;
   }
 
-  /** A client (`send(command, { abortSignal })`) for one worker and one service. */
-  client(
-    actor: Actor,
-    service: SimService,
-  ): { send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown> } {
-    return { send: (command, options) => this.call(actor, service, command, options?.abortSignal) };
+  /**
+   * A client (`send(command, { abortSignal })`) for one worker and one service. Its middleware stack runs what the
+   * code under test adds at the `deserialize` step around each successful answer, as the SDK does, with the raw
+   * response's one header that matters here: `date`, the service's true time in whole seconds (rounded down).
+   */
+  client(actor: Actor, service: SimService): SimClient {
+    const middlewares: SimMiddleware[] = [];
+    return {
+      middlewareStack: {
+        add: (middleware, options) => {
+          if (options.step !== 'deserialize') throw new HarnessError(`middleware at step ${options.step}`);
+          middlewares.push(middleware);
+        },
+      },
+      send: (command, options) => {
+        let servedAt = this.#world.now;
+        let handler: SimHandler = async () => {
+          const output = await this.call(actor, service, command, options?.abortSignal, (now) => {
+            servedAt = now;
+          });
+          return { output, response: { statusCode: 200, headers: { date: httpDate(servedAt) } } };
+        };
+        for (const middleware of [...middlewares].reverse()) handler = middleware(handler, {});
+        return handler({ input: command }).then((out) => out.output);
+      },
+    };
   }
 
   /**
@@ -60,7 +80,13 @@ export class SimNetwork {
     this.#inFlight.delete(actor);
   }
 
-  call(actor: Actor, service: SimService, command: object, signal: AbortSignal | undefined): Promise<unknown> {
+  call(
+    actor: Actor,
+    service: SimService,
+    command: object,
+    signal: AbortSignal | undefined,
+    served?: (now: number) => void,
+  ): Promise<unknown> {
     if (actor.killed) return new Promise(() => undefined);
     const world = this.#world;
     let op: string;
@@ -107,6 +133,7 @@ export class SimNetwork {
         else answer(ok, value);
       };
       const process = (): { ok: boolean; value: unknown } => {
+        served?.(world.now);
         try {
           return { ok: true, value: service.handle(command, call) };
         } catch (error) {
@@ -161,6 +188,20 @@ export class SimNetwork {
     }
     return set;
   }
+}
+
+type SimHandler = (args: { input: object }) => Promise<{ output: unknown; response: unknown }>;
+type SimMiddleware = (next: SimHandler, context: object) => SimHandler;
+
+/** What a worker's SDK client is here: `send`, and a middleware stack for the `deserialize` step. */
+export interface SimClient {
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  middlewareStack: { add(middleware: SimMiddleware, options: { step?: string }): void };
+}
+
+/** An HTTP `Date` header for a moment of the world's true time: whole seconds, rounded down. */
+function httpDate(now: number): string {
+  return new Date(Math.floor((SIM_EPOCH_MS + now) / 1000) * 1000).toUTCString();
 }
 
 function describe(error: unknown): string {

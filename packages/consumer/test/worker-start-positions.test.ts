@@ -6,11 +6,12 @@ import {
   type EachBatchHandler,
   KinesisConsumer,
   type KinesisConsumerSettings,
+  LATEST,
   StreamMismatchError,
 } from '@kinesis-kit/consumer';
 import { DynamoDBLeaseTable, newLease } from '@kinesis-kit/consumer/leases';
 import { Fault, type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { until } from './fixtures/runnerHarness.js';
 import { putNumbered } from './fixtures/streamData.js';
 
@@ -123,6 +124,102 @@ describe('start positions (kinesis-local + dynalite)', () => {
 
     // Assess
     expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("default LATEST: a lease created on a host whose clock runs ahead is anchored at the service's time, so a taker skips nothing", async () => {
+    // Prepare: w1's host clock is two minutes ahead while it creates the lease and stops without a record.
+    const stream = `latest-ahead-${++counter}`;
+    const app = `app-${stream}`;
+    await aws.kinesis.createStream(stream, 1);
+    const first = consumer({ streamName: stream, applicationName: app, workerId: 'w1' });
+    const before = Date.now();
+    const ahead = vi.spyOn(Date, 'now').mockImplementation(() => performance.timeOrigin + performance.now() + 120_000);
+    try {
+      await first.start();
+      await first.stop();
+    } finally {
+      ahead.mockRestore();
+    }
+    const after = Date.now();
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    const [lease] = await table.listLeases();
+
+    // Act: records are written while nobody reads; then w2 (a right clock) takes the lease.
+    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+    const got: number[] = [];
+    const second = consumer({
+      streamName: stream,
+      applicationName: app,
+      workerId: 'w2',
+      eachBatch: ({ records }) => {
+        got.push(...numbersOf(records));
+      },
+    });
+    await second.start();
+    await until(() => got.length >= 5, 20_000, 'the records written between the two workers');
+
+    // Assess: the anchor is the service's clock (whole seconds of its Date header), not the host's.
+    expect(lease?.startTimestamp).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1_000);
+    expect(lease?.startTimestamp).toBeLessThanOrEqual(after);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("default LATEST: a reader whose clock runs ahead re-anchors a fresh iterator at the service's time (a lease the KCL wrote)", async () => {
+    // Prepare: a LATEST lease as the Java KCL writes it (no time anchor); w1, two minutes ahead, reads from the tip.
+    const stream = `latest-reader-ahead-${++counter}`;
+    const app = `app-${stream}`;
+    await aws.kinesis.createStream(stream, 1);
+    const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
+    await table.initialize();
+    await table.createLeaseIfNotExists(newLease('shardId-000000000000', LATEST));
+    const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
+    let reads = 0;
+    kinesisClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetRecordsCommand') reads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const got: number[] = [];
+    const ahead = vi.spyOn(Date, 'now').mockImplementation(() => performance.timeOrigin + performance.now() + 120_000);
+    try {
+      const c = consumer({
+        streamName: stream,
+        applicationName: app,
+        workerId: 'w1',
+        kinesisClient,
+        fetchRetryBaseDelayMs: 50,
+        fetchRetryMaxDelayMs: 200,
+        eachBatch: ({ records }) => {
+          got.push(...numbersOf(records));
+        },
+      });
+      await c.start();
+      await until(() => reads >= 1, 20_000, 'the first GetRecords');
+
+      // Act: reads are held (throttled) while five records are written; then the iterator expires.
+      let phase: 'hold' | 'expire' = 'hold';
+      const faults = withFaults(kinesisClient, [
+        { commands: ['GetRecords'], fault: Fault.THROTTLE, when: () => phase === 'hold' },
+        {
+          commands: ['GetRecords'],
+          fault: { errorName: 'ExpiredIteratorException' },
+          when: () => phase === 'expire',
+          times: 1,
+        },
+      ]);
+      await until(() => faults.count(0) >= 1, 20_000, 'a held GetRecords');
+      await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+      phase = 'expire';
+      await until(() => got.length >= 5, 20_000, 'the records written before the fresh iterator');
+
+      // Assess
+      expect(faults.count(1)).toBe(1);
+      expect(got).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      ahead.mockRestore();
+    }
   });
 
   it('an AT_TIMESTAMP lease with no timestamp anywhere fails loudly and is given back, not retried forever', async () => {

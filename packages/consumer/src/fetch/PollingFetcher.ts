@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
+import { anchorTime, serviceTime } from '../clients/serviceTime.js';
 import { FetcherClosedError, StartingPositionError } from '../errors.js';
 import type { ConsumerEvents } from '../events.js';
 import { isSequenceNumber } from '../sequence/ExtendedSequenceNumber.js';
@@ -65,7 +66,8 @@ export class PollingFetcher implements RecordsFetcher {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'PollingFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
-    this.#resume = new ResumePoint(start);
+    const service = serviceTime([options.kinesisClient], options.clock);
+    this.#resume = new ResumePoint(start, () => anchorTime(service));
     this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     void this.#loop();
   }

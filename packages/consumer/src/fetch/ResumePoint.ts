@@ -6,8 +6,8 @@ import type { FetcherStart } from './RecordsFetcher.js';
 
 /**
  * How far before the moment a `LATEST` reader first asked for its iterator it re-anchors when it needs a fresh one
- * before it saw any record: arrival times are the service's clock, the anchor is ours, and reading a second of
- * older records is harmless where skipping any is not.
+ * before it saw any record: the moment is a lower bound of the service's clock (`ServiceTime`), or this host's wall
+ * clock before any answer told it; reading a second of older records is harmless where skipping any is not.
  */
 export const LATEST_ANCHOR_SLACK_MS = 1_000;
 
@@ -28,15 +28,16 @@ export interface IteratorPosition {
  */
 export class ResumePoint {
   readonly #start: FetcherStart;
-  readonly #wallClock: () => number;
+  /** Epoch ms to anchor a `LATEST` start at now (the service's clock: `anchorTime`). */
+  readonly #anchorClock: () => number;
   /** Sequence number of the last Kinesis record fetched (not necessarily processed). */
   #lastFetched: string | undefined;
   /** A `LATEST` start's anchor, once known. */
   #anchor: Date | undefined;
 
-  constructor(start: FetcherStart, wallClock: () => number = Date.now) {
+  constructor(start: FetcherStart, anchorClock: () => number = Date.now) {
     this.#start = start;
-    this.#wallClock = wallClock;
+    this.#anchorClock = anchorClock;
     if (start.position.sequenceNumber === SentinelCheckpoint.LATEST) this.#anchor = start.startTimestamp;
   }
 
@@ -69,7 +70,7 @@ export class ResumePoint {
     if (sequenceNumber === SentinelCheckpoint.LATEST) {
       if (this.#anchor !== undefined) return { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: this.#anchor };
       // The first read from the tip: every later fresh iterator resumes at (just before) this moment.
-      this.#anchor = new Date(this.#wallClock() - LATEST_ANCHOR_SLACK_MS);
+      this.#anchor = new Date(this.#anchorClock() - LATEST_ANCHOR_SLACK_MS);
       return { ShardIteratorType: 'LATEST' };
     }
     if (sequenceNumber === SentinelCheckpoint.AT_TIMESTAMP) {

@@ -15,6 +15,7 @@ import {
   sleep,
   systemClock,
 } from '@kinesis-kit/commons';
+import { anchorTime, type ServiceTime, serviceTime } from '../clients/serviceTime.js';
 import { ShardSyncError, StreamMismatchError } from '../errors.js';
 import { type Lease, leaseShardId, multiStreamLeaseKey } from '../lease/Lease.js';
 import type { LeaseTable } from '../lease/LeaseTable.js';
@@ -77,6 +78,8 @@ export class ShardSyncer implements ShardSource {
   readonly #o: ShardSyncerOptions;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  /** The service's clock, as the Kinesis client's answers tell it (a `LATEST` lease's anchor). */
+  readonly #serviceTime: ServiceTime;
   #lastShards: readonly Shard[] = [];
   /** The stream's identifier once known (undefined: not looked up yet; null: not available). */
   #identity: string | null | undefined;
@@ -89,6 +92,7 @@ export class ShardSyncer implements ShardSource {
     this.#o = options;
     this.#logger = options.logger.child({ component: 'ShardSyncer' });
     this.#clock = options.clock ?? systemClock;
+    this.#serviceTime = serviceTime([options.kinesisClient], this.#clock);
   }
 
   /**
@@ -177,8 +181,10 @@ export class ShardSyncer implements ShardSource {
     const { initialPosition } = this.#o;
     const position = typeof initialPosition === 'string' ? initialPosition : 'AT_TIMESTAMP';
     const fields = {
-      // A LATEST lease is anchored at its creation: records written before the application started stay unread.
-      startTimestamp: typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : Date.now(),
+      // A LATEST lease is anchored at its creation, by the service's clock (the ListShards answer just read):
+      // records written before the application started stay unread, none written after it is skipped.
+      startTimestamp:
+        typeof initialPosition === 'object' ? initialPosition.timestamp.getTime() : anchorTime(this.#serviceTime),
       stream,
       multiStream: multi,
     };

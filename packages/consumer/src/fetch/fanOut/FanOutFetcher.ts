@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock, Logger, TypedEmitter } from '@kinesis-kit/commons';
 import { backoffDelay, errorName, sleep } from '@kinesis-kit/commons';
+import { anchorTime, serviceTime } from '../../clients/serviceTime.js';
 import { FetcherClosedError, StartingPositionError, SubscriptionStalledError } from '../../errors.js';
 import type { ConsumerEvents } from '../../events.js';
 import { isSequenceNumber } from '../../sequence/ExtendedSequenceNumber.js';
@@ -93,7 +94,8 @@ export class FanOutFetcher implements RecordsFetcher {
     this.#o = options;
     this.#logger = options.logger.child({ component: 'FanOutFetcher', shardId: start.shardId });
     if (isSequenceNumber(start.position.sequenceNumber)) this.#skipUpTo = start.position;
-    this.#resume = new ResumePoint(start);
+    const service = serviceTime([options.subscribeClient, options.kinesisClient], options.clock);
+    this.#resume = new ResumePoint(start, () => anchorTime(service));
     this.#prefetch = new PrefetchAccount(options.prefetchBudget);
     this.#lastShardEndCheckAt = options.clock.now();
     void this.#loop();
