@@ -209,12 +209,17 @@ async function simulate(
     ],
   });
 
-  // Quiet period: no faults; done as soon as every owed record is processed and every shard finished or read.
+  // Quiet period: no faults; done as soon as every owed record is processed, every lease finished or read, and every
+  // open shard of a tracked stream has a lease (a stream added late, or a sync that failed, creates them late).
+  const openTrackedShards = () =>
+    streams
+      .filter((stream) => tracked.has(stream.name))
+      .flatMap((stream) => stream.shards.filter((s) => s.closedAt === undefined).map((s) => keyOf(stream, s.id)));
   const quietLimit = scenario.faultPhaseMs + scenario.quietMaxMs;
   let quietEndAt = quietLimit;
   for (let t = scenario.faultPhaseMs + QUIET_POLL_MS; t <= quietLimit; t += QUIET_POLL_MS) {
     await world.runUntil(t);
-    if (caughtUp(snapshot(t, t, []), deliveries.processed, store)) {
+    if (caughtUp(snapshot(t, t, []), deliveries.processed, store, openTrackedShards())) {
       quietEndAt = Math.min(t + SETTLE_MS, quietLimit);
       break;
     }
@@ -255,8 +260,14 @@ function schedulePuts(
 }
 
 /** Every owed record processed, every closed shard's lease at SHARD_END, every unfinished lease read at least once. */
-function caughtUp(log: RunLog, processed: ReadonlySet<number>, store: LeaseStore): boolean {
+function caughtUp(
+  log: RunLog,
+  processed: ReadonlySet<number>,
+  store: LeaseStore,
+  openTrackedShards: readonly string[],
+): boolean {
   for (const record of owedRecords(log)) if (!processed.has(record.n)) return false;
+  for (const key of openTrackedShards) if (store.current(key) === undefined) return false;
   const read = new Set(log.iterators.map((it) => it.shardId));
   for (const shard of log.shards) {
     const checkpoint = store.current(shard.shardId)?.checkpoint?.S;

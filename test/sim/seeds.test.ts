@@ -61,8 +61,12 @@ describe('simulation', () => {
     // meanwhile (no-loss). Anchors now come from the service's clock (the Date header of its answers).
     { seed: 3926, scenario: 'lease-churn' },
     { seed: 11926, scenario: 'lease-churn' },
-  ])('seed $seed ($scenario) keeps every guarantee', async ({ seed }) => {
-    const result = await runSeed({ seed });
+    // A stream added while the only worker was paused got its leases late: its first sync was throttled and the next
+    // came a whole shardSyncIntervalMs later (now retried after a backoff), and the harness's quiet period had
+    // already ended as "caught up" (it now also waits for a lease on every open shard of a tracked stream).
+    { seed: 4751, scenario: 'multi-stream' },
+  ])('seed $seed ($scenario) keeps every guarantee', async ({ seed, scenario }) => {
+    const result = await runSeed({ seed, scenario });
     expect(result.violations, describeFailure(result, { seed })).toEqual([]);
   });
 });
