@@ -188,11 +188,22 @@ const MUTANTS: Mutant[] = [
     edits: [
       {
         file: 'shardSync/ShardSyncer.ts',
-        find: 'plan.create.length === 0 ? [] : planLeases(shards, await this.#readLeasesOf(shards), position, fields).create;',
-        replace: 'plan.create;',
+        find: '(read) => planLeases(shards, read, position, fields).create',
+        replace: '() => plan.create',
       },
     ],
     pinned: [{ seed: 3526, scenario: 'mixed' }],
+  },
+  {
+    name: '17 closed LATEST roots: no finished lease, so an older listing can still create a LATEST one for them',
+    edits: [
+      {
+        file: 'shardSync/ShardGraph.ts',
+        find: '? LATEST : SHARD_END;',
+        replace: '? LATEST : undefined;\n        if (checkpoint === undefined) continue;',
+      },
+    ],
+    pinned: [{ seed: 4617, scenario: 'reshard' }],
   },
   {
     name: "16 host clock: LATEST anchors from this host's wall clock, not the service's",

@@ -27,22 +27,34 @@ export type ShardDebt =
  * - `AT_TIMESTAMP`: the records stored at or after the timestamp;
  * - `LATEST`: the records from the position of the first iterator served for the shard on. A later LATEST iterator
  *   of the same shard (a reader that started over) does not move that point: what lies between is owed.
- * A LATEST run owes nothing of a shard without lease and without leased ancestor (closed before anyone looked).
+ * A LATEST run owes nothing of a shard without lease and without leased ancestor (closed before anyone looked), nor
+ * of a shard whose lease was created finished (`SHARD_END`) after the shard had closed: a closed root, never read.
+ * A lease created finished while its shard was still open owes all of it (that would be a skip).
  */
 export function shardDebts(input: OwedInput): Map<string, ShardDebt> {
-  const created = new Map<string, string>();
+  const created = new Map<string, { checkpoint: string; t: number }>();
   for (const w of input.writes)
-    if (w.kind === 'create' && !created.has(w.key)) created.set(w.key, w.after?.checkpoint ?? '?');
+    if (w.kind === 'create' && !created.has(w.key))
+      created.set(w.key, { checkpoint: w.after?.checkpoint ?? '?', t: w.t });
+  const closedAt = new Map(input.shards.map((s) => [s.shardId, s.closedAt]));
+  const isClosedRoot = (id: string): boolean => {
+    const c = created.get(id);
+    const closed = closedAt.get(id);
+    return input.initialPosition === 'LATEST' && c?.checkpoint === 'SHARD_END' && closed !== undefined && closed <= c.t;
+  };
   const firstIterator = new Map<string, number>();
   for (const it of input.iterators) if (!firstIterator.has(it.shardId)) firstIterator.set(it.shardId, it.index);
   const parents = new Map(input.shards.map((s) => [s.shardId, s.parents]));
   const hasLeasedAncestor = (id: string, depth = 0): boolean =>
-    depth < 64 && (parents.get(id) ?? []).some((p) => created.has(p) || hasLeasedAncestor(p, depth + 1));
+    depth < 64 &&
+    (parents.get(id) ?? []).some((p) => (created.has(p) && !isClosedRoot(p)) || hasLeasedAncestor(p, depth + 1));
   const debts = new Map<string, ShardDebt>();
   for (const shard of input.shards) {
-    const start = created.get(shard.shardId);
+    const start = created.get(shard.shardId)?.checkpoint;
     let debt: ShardDebt;
-    if (start === undefined) {
+    if (isClosedRoot(shard.shardId)) {
+      debt = { from: 'nothing' };
+    } else if (start === undefined) {
       debt =
         input.initialPosition !== 'LATEST' || hasLeasedAncestor(shard.shardId)
           ? input.initialPosition === 'AT_TIMESTAMP' && !hasLeasedAncestor(shard.shardId)

@@ -37,6 +37,17 @@ describe('simulation checker', () => {
     expect(rulesOf(clean)).toEqual([]);
   });
 
+  it('no-loss: a LATEST lease created finished is excused only for a shard already closed then', () => {
+    const run = (closedAt: number) => {
+      const b = new RunLogBuilder().shard(S0, { closedAt }).put(S0, [0, 1, 2]);
+      b.initialPosition = 'LATEST';
+      b.create(100, S0, 'SHARD_END');
+      return rulesOf(b);
+    };
+    expect(run(50)).toEqual([]); // closed before anyone looked: nothing owed
+    expect(run(150)).toEqual([Rule.NO_LOSS]); // finished while still open: every record is owed and was skipped
+  });
+
   it('liveness: owed records nobody got to', () => {
     const b = cleanRun();
     b.attempts.pop(); // b never processes 4..5

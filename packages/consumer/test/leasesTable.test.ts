@@ -2,6 +2,7 @@ import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ListShardsCommand,
   MergeShardsCommand,
   PutRecordCommand,
   SplitShardCommand,
@@ -266,4 +267,93 @@ describe('lease table (dynalite)', () => {
     expect(sync.created.sort()).toEqual([1, 2, 3].map(shardId));
     for (const child of [1, 2, 3]) expect(leases.get(shardId(child))?.checkpoint.sequenceNumber).toBe('TRIM_HORIZON');
   }, 30_000);
+
+  describe('LATEST: a sync from an older listing (the shard still open there) never starts a split shard late', () => {
+    /** A LATEST stream of one shard, split; its listing from before the split; a worker that sees only that listing. */
+    async function splitStream(name: string) {
+      const streamName = uniqueName(name);
+      const tableName = uniqueName(name);
+      await aws.kinesis.createStream(streamName, 1);
+      const kinesis = aws.kinesis.kinesisClient;
+      const before = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+      await kinesis.send(
+        new SplitShardCommand({
+          StreamName: streamName,
+          ShardToSplit: shardId(0),
+          NewStartingHashKey: String(2n ** 127n),
+        }),
+      );
+      await aws.kinesis.waitForStreamActive(streamName);
+      const staleClient = aws.kinesis.createKinesisClient();
+      staleClient.middlewareStack.add(
+        (next, context) => async (args) =>
+          context.commandName === 'ListShardsCommand'
+            ? ({ output: before, response: {} } as Awaited<ReturnType<typeof next>>)
+            : next(args),
+        { step: 'initialize', name: 'olderListing' },
+      );
+      const worker = (
+        id: string,
+        {
+          kinesisClient = aws.kinesis.createKinesisClient(),
+          dynamoDbClient = aws.dynamoDb.createDynamoDbClient(),
+        } = {},
+      ) => makeWorker(id, { dynamoDbClient, kinesisClient, streamName, tableName, initialPosition: 'LATEST' });
+      const stale = worker('stale', { kinesisClient: staleClient });
+      await stale.table.initialize();
+      return { stale, worker };
+    }
+    const checkpoints = async (w: { table: DynamoDBLeaseTable }) =>
+      Object.fromEntries((await w.table.listLeases()).map((l) => [l.leaseKey, l.checkpoint.sequenceNumber]));
+
+    it('the closed shard gets a finished lease, so the older listing cannot create one to read', async () => {
+      // Prepare
+      const { stale, worker } = await splitStream('older-listing');
+      const fresh = worker('fresh');
+
+      // Act: the fresh listing's sync first, then the older one's.
+      const freshSync = await fresh.coordinator.syncOnce();
+      const staleSync = await stale.coordinator.syncOnce();
+
+      // Assess: the parent is finished (never read); only the children are read, from LATEST.
+      expect(freshSync.created).toEqual([0, 1, 2].map(shardId));
+      expect(staleSync.created).toEqual([]);
+      expect(await checkpoints(fresh)).toEqual({
+        [shardId(0)]: 'SHARD_END',
+        [shardId(1)]: 'LATEST',
+        [shardId(2)]: 'LATEST',
+      });
+    }, 30_000);
+
+    it("an older listing's LATEST lease landing between a sync's read and its creates makes it plan again", async () => {
+      // Prepare: the fresh worker's first create (the parent's finished lease) waits until the stale sync is done.
+      const { stale, worker } = await splitStream('interleaved');
+      const dynamoDbClient = aws.dynamoDb.createDynamoDbClient();
+      let staleDone: Promise<unknown> | undefined;
+      dynamoDbClient.middlewareStack.add(
+        (next, context) => async (args) => {
+          const item = (args.input as { Item?: { leaseKey?: { S?: string } } }).Item;
+          if (context.commandName === 'PutItemCommand' && item?.leaseKey?.S === shardId(0) && staleDone === undefined) {
+            staleDone = stale.coordinator.syncOnce();
+            await staleDone;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'interleave' },
+      );
+      const fresh = worker('fresh', { dynamoDbClient });
+
+      // Act
+      const freshSync = await fresh.coordinator.syncOnce();
+
+      // Assess: the parent's lease is the older listing's (LATEST, to be read), so the children wait for it.
+      expect(await staleDone).toMatchObject({ created: [shardId(0)] });
+      expect(freshSync.created).toEqual([1, 2].map(shardId));
+      expect(await checkpoints(fresh)).toEqual({
+        [shardId(0)]: 'LATEST',
+        [shardId(1)]: 'TRIM_HORIZON',
+        [shardId(2)]: 'TRIM_HORIZON',
+      });
+    }, 30_000);
+  });
 });

@@ -38,8 +38,20 @@ describe('planLeases', () => {
     expect(plan.create.find((l) => l.leaseKey === 's4')?.parentShardIds).toEqual(['s2', 's1']);
   });
 
-  it('LATEST on an empty table: open shards only', () => {
+  it('LATEST on an empty table: open shards at LATEST, closed ones finished (never read) before them', () => {
     expect(planned(planLeases(stream, new Map(), 'LATEST'))).toEqual([
+      ['s0', 'SHARD_END'],
+      ['s1', 'SHARD_END'],
+      ['s2', 'SHARD_END'],
+      ['s3', 'LATEST'],
+      ['s4', 'LATEST'],
+    ]);
+  });
+
+  it('LATEST: a finished lease never taken (a closed root) does not make its children start from TRIM_HORIZON', () => {
+    // An earlier sync created s0..s2 finished and failed before the open shards' leases.
+    const existing = leases(newLease('s0', SHARD_END), newLease('s1', SHARD_END), newLease('s2', SHARD_END));
+    expect(planned(planLeases(stream, existing, 'LATEST'))).toEqual([
       ['s3', 'LATEST'],
       ['s4', 'LATEST'],
     ]);
@@ -52,7 +64,12 @@ describe('planLeases', () => {
   });
 
   it('children of leased parents get TRIM_HORIZON whatever the initial position', () => {
-    const existing = leases(newLease('s3', SHARD_END), newLease('s4', TRIM_HORIZON), newLease('s2', SHARD_END));
+    const read = (lease: Lease): Lease => ({ ...lease, leaseCounter: 7 }); // taken and checkpointed: it was read
+    const existing = leases(
+      read(newLease('s3', SHARD_END)),
+      newLease('s4', TRIM_HORIZON),
+      read(newLease('s2', SHARD_END)),
+    );
     const plan = planLeases([...stream, shard('s5', ['s3']), shard('s6', ['s3'])], existing, 'LATEST');
     expect(planned(plan)).toEqual([
       ['s5', 'TRIM_HORIZON'],
@@ -81,6 +98,9 @@ describe('planLeases', () => {
     const fields = { startTimestamp: 1_700_000_000_000, stream: '123456789012:orders:1700000000' };
     const latest = planLeases(stream, new Map(), 'LATEST', fields).create;
     expect(latest.map((l) => [l.leaseKey, l.startTimestamp, l.stream])).toEqual([
+      ['s0', undefined, fields.stream],
+      ['s1', undefined, fields.stream],
+      ['s2', undefined, fields.stream],
       ['s3', fields.startTimestamp, fields.stream],
       ['s4', fields.startTimestamp, fields.stream],
     ]);

@@ -6,6 +6,7 @@ import {
   isShardEnd,
   LATEST,
   SentinelCheckpoint,
+  SHARD_END,
   TRIM_HORIZON,
 } from '../sequence/ExtendedSequenceNumber.js';
 
@@ -60,7 +61,11 @@ export function hashKeyRangeOf(shard: Shard): LeaseHashKeyRange | undefined {
  *   merge is lost, and the child waits for every parent's `SHARD_END` before starting (that wait is the worker's);
  * - a shard with a leased descendant is skipped (its data was handled before, or deliberately skipped);
  * - any other shard is a root: with `TRIM_HORIZON`/`AT_TIMESTAMP` it gets the initial position (and so do its
- *   descendants planned in the same pass); with `LATEST` only open shards get a lease (closed ones have nothing new);
+ *   descendants planned in the same pass); with `LATEST` open shards get a `LATEST` lease, and closed ones a finished
+ *   one (`SHARD_END`: nothing new to read, and the children need not wait). That finished lease is what keeps a sync
+ *   planned from an older listing — one that still shows the shard open — from creating a `LATEST` lease for it
+ *   after its children were created and started: the shard's records from before the split would then be read
+ *   after the children's (`attribute_not_exists` refuses the late create);
  * - a lease whose shard is no longer listed is removed when it is finished (`SHARD_END`) or when a listed shard
  *   names it as parent (the parent aged out of retention: its children must not wait for it forever).
  */
@@ -91,22 +96,24 @@ export function planLeases(
     const id = shard.ShardId as string;
     if (leases.has(id) || hasLeasedDescendant(id, children, leases)) continue;
     const parents = parentShardIds(shard);
-    let checkpoint: ExtendedSequenceNumber | undefined;
-    if (parents.some((p) => leases.has(p))) {
+    let checkpoint: ExtendedSequenceNumber;
+    if (parents.some((p) => isReadParent(leases.get(p)))) {
       checkpoint = TRIM_HORIZON;
     } else {
-      const plannedParents = parents.map((p) => planned.get(p)).filter((l): l is Lease => l !== undefined);
+      // Parents planned in this pass, but not closed LATEST roots (finished, never read: children do not follow them).
+      const plannedParents = parents
+        .map((p) => planned.get(p))
+        .filter((l): l is Lease => l !== undefined && !isShardEnd(l.checkpoint));
       if (plannedParents.length > 0) {
         checkpoint = plannedParents.every((l) => l.checkpoint.sequenceNumber === SentinelCheckpoint.AT_TIMESTAMP)
           ? AT_TIMESTAMP
           : TRIM_HORIZON;
       } else if (initialPosition === InitialPosition.LATEST) {
-        checkpoint = shard.SequenceNumberRange?.EndingSequenceNumber === undefined ? LATEST : undefined;
+        checkpoint = shard.SequenceNumberRange?.EndingSequenceNumber === undefined ? LATEST : SHARD_END;
       } else {
         checkpoint = initialPosition === InitialPosition.AT_TIMESTAMP ? AT_TIMESTAMP : TRIM_HORIZON;
       }
     }
-    if (checkpoint === undefined) continue;
     const hashKeyRange = hashKeyRangeOf(shard);
     const timed = checkpoint === LATEST || checkpoint === AT_TIMESTAMP;
     const multi = fields.multiStream === true && fields.stream !== undefined;
@@ -128,6 +135,15 @@ export function planLeases(
     if (isShardEnd(lease.checkpoint) || children.has(id)) remove.push(lease);
   }
   return { create, remove };
+}
+
+/**
+ * A parent lease its children follow: any lease but a closed `LATEST` root's finished one (`SHARD_END` at counter 0:
+ * created finished, never taken), whose children are roots themselves — say when an earlier sync created the parent's
+ * lease and failed before the child's.
+ */
+function isReadParent(lease: Lease | undefined): boolean {
+  return lease !== undefined && !(isShardEnd(lease.checkpoint) && lease.leaseCounter === 0);
 }
 
 function hasLeasedDescendant(

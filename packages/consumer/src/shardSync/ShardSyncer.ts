@@ -62,6 +62,9 @@ const SHARD_SYNCER_KEYS = Object.keys({
   multiStream: true,
 } satisfies Record<keyof ShardSyncerOptions, true>);
 
+/** Rounds of creation a sync makes when another worker's creations interleave with its own. */
+const CREATE_ROUNDS = 3;
+
 /** What one sync changed. */
 export interface SyncResult {
   shardCount: number;
@@ -193,12 +196,10 @@ export class ShardSyncer implements ShardSource {
     // before a pause). A lease missing there makes its shard's descendants look like roots, and a LATEST root skips
     // what its leased ancestors' successors must read. So nothing is created from that view: the creations are
     // planned again from a strongly consistent read of the leases of the listed shards and their parents.
-    const toCreate =
-      plan.create.length === 0 ? [] : planLeases(shards, await this.#readLeasesOf(shards), position, fields).create;
-    const created: string[] = [];
-    for (const lease of toCreate) {
-      if (await this.#o.leaseTable.createLeaseIfNotExists(lease)) created.push(lease.leaseKey);
-    }
+    const created =
+      plan.create.length === 0
+        ? []
+        : await this.#createFromConsistentView(shards, (read) => planLeases(shards, read, position, fields).create);
     const removed: string[] = [];
     for (const lease of plan.remove) {
       if (await this.#o.leaseTable.deleteLease(lease.leaseKey, lease.leaseCounter)) removed.push(lease.leaseKey);
@@ -207,6 +208,31 @@ export class ShardSyncer implements ShardSource {
       this.#logger.info({ created, removed, shardCount: shards.length }, 'shard sync changed leases');
     }
     return { shardCount: shards.length, created, removed };
+  }
+
+  /**
+   * Creates the leases `plan` asks for given a strongly consistent read, parents first. A create refused because the
+   * lease exists means another worker synced meanwhile, maybe from another listing (an older one: a shard still open
+   * there, a `LATEST` lease for it): the rest — its descendants — is planned again from a fresh read, not created
+   * from a view that missed it. A few rounds; what is left waits for the next sync.
+   */
+  async #createFromConsistentView(
+    shards: readonly Shard[],
+    plan: (read: ReadonlyMap<string, Lease>) => Lease[],
+  ): Promise<string[]> {
+    const created: string[] = [];
+    for (let round = 0; round < CREATE_ROUNDS; round++) {
+      let refused = false;
+      for (const lease of plan(await this.#readLeasesOf(shards))) {
+        if (!(await this.#o.leaseTable.createLeaseIfNotExists(lease))) {
+          refused = true;
+          break;
+        }
+        created.push(lease.leaseKey);
+      }
+      if (!refused) break;
+    }
+    return created;
   }
 
   /** The leases (strongly consistent) of the listed shards and of their parents, by shard id. */
