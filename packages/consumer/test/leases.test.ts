@@ -1,4 +1,6 @@
+import { silentLogger } from '@kinesis-kit/commons';
 import { LeaseLostError } from '@kinesis-kit/consumer';
+import { DynamoDBLeaseTable, LeaseCoordinator, MultiStreamSync } from '@kinesis-kit/consumer/leases';
 import { type LocalAws, startLocalAws, withFaults } from '@kinesis-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -286,3 +288,51 @@ function seeded(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('several streams: a take whose stream stops being read before the answer comes', () => {
+  it('gives the lease back at once instead of holding a shard it cannot read', async () => {
+    // Prepare: one worker reading one stream (a tracker), its lease created; the take's write is held until the
+    // tracker has dropped the stream and the worker has read the tracker again.
+    const streamName = uniqueName('ms-take');
+    await aws.kinesis.createStream(streamName, 1);
+    let streams: { streamName: string }[] = [{ streamName }];
+    const dynamoDbClient = aws.dynamoDb.createDynamoDbClient();
+    const table = new DynamoDBLeaseTable({ dynamoDbClient, tableName: uniqueName('ms-take') });
+    await table.initialize();
+    const source = new MultiStreamSync({
+      kinesisClient: aws.kinesis.createKinesisClient(),
+      leaseTable: table,
+      streams: async () => streams,
+      initialPosition: 'TRIM_HORIZON',
+      refreshIntervalMs: 60_000,
+      formerStreamLeaseDeletion: 'none',
+      logger: silentLogger(),
+    });
+    const coordinator = new LeaseCoordinator({ leaseTable: table, workerId: 'w1', shardSyncer: source });
+    const gained: string[] = [];
+    coordinator.on('lease_gained', (lease) => gained.push(lease.leaseKey));
+    await coordinator.syncOnce();
+    const [lease] = await table.listLeases();
+    dynamoDbClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> };
+        const takesForW1 = Object.values(input.ExpressionAttributeValues ?? {}).some((v) => v.S === 'w1');
+        if (context.commandName === 'UpdateItemCommand' && takesForW1 && streams.length > 0) {
+          streams = [];
+          await source.refresh();
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'dropStreamDuringTake' },
+    );
+
+    // Act
+    const take = await coordinator.takeOnce();
+    await waitUntil(async () => (await table.getLease(lease?.leaseKey ?? ''))?.leaseOwner === undefined, 10_000);
+
+    // Assess: taken, then released (not held, no runner asked for), and free for a worker that reads the stream.
+    expect(take.taken.map((t) => t.lease.leaseKey)).toEqual([lease?.leaseKey]);
+    expect(gained).toEqual([]);
+    expect(coordinator.getHeldLeases().size).toBe(0);
+  }, 30_000);
+});

@@ -108,13 +108,8 @@ export class LeaseCoordinator {
         if (this.#state !== State.RUNNING || this.#leaving) return;
         const already = this.#renewer.holdsSession(lease.leaseKey); // taken by a scan meanwhile: same session
         this.#renewer.add(lease, sentAt);
-        if (this.#o.shardSyncer?.tracks(lease) === false) {
-          // A stream this worker does not read (yet): a stopping worker chose it by its own list of streams. Given
-          // back at once, to be taken by a worker that reads the stream (this one, once it discovers it).
-          this.#logger.info({ shardId: lease.leaseKey }, 'lease of a stream not read here handed over; releasing');
-          this.#releaseInBackground(lease.leaseKey);
-          return;
-        }
+        // A stopping worker chose this worker by its own list of streams.
+        if (this.#givenBackIfUnread(lease, 'handed over')) return;
         if (already) return;
         this.#logger.info({ shardId: lease.leaseKey }, 'lease handed over to this worker');
         this.#events.emit('lease_gained', lease);
@@ -423,6 +418,8 @@ export class LeaseCoordinator {
       // same session goes on, nothing is gained.
       const already = this.#renewer.holdsSession(lease.leaseKey);
       this.#renewer.add(lease, sentAt);
+      // Planned while its stream was read; the stream was dropped (refreshStreams) before the take's answer came.
+      if (this.#givenBackIfUnread(lease, 'taken')) continue;
       if (!already) this.#events.emit('lease_gained', lease);
     }
     this.#events.emitLazy('taking_cycle', () => {
@@ -449,6 +446,17 @@ export class LeaseCoordinator {
         this.#events.emit('lease_release_requested', { leaseKey: lease.leaseKey, reason: 'stream_removed' });
       else this.#releaseInBackground(lease.leaseKey);
     }
+  }
+
+  /**
+   * A lease of a stream this worker does not read (now) is given back at once, to be taken by a worker that reads
+   * the stream (this one, once it reads it again): held, it would have no runner able to read it.
+   */
+  #givenBackIfUnread(lease: Lease, how: 'taken' | 'handed over'): boolean {
+    if (this.#o.shardSyncer?.tracks(lease) !== false) return false;
+    this.#logger.info({ shardId: lease.leaseKey }, `lease of a stream not read here ${how}; releasing`);
+    this.#releaseInBackground(lease.leaseKey);
+    return true;
   }
 
   /** Releases a lease from a callback that cannot wait for it; a failure is logged (the lease then expires). */

@@ -21,6 +21,9 @@ export class WorkerLeaseLayer implements SchedulerLeases {
   *heldLeases(): Iterable<RunnerLease> {
     for (const { lease, session } of this.#coordinator.getHeldLeaseSessions().values()) {
       const streamName = this.#streamNameOf?.(lease);
+      // Several streams: a lease of a stream not read here (now) gets no runner — it could not read the shard. The
+      // coordinator gives such a lease back; if the stream is read again first, the next tick starts its runner.
+      if (this.#streamNameOf !== undefined && streamName === undefined) continue;
       yield {
         ...toRunnerLease(lease, session),
         parentShardIds: this.#coordinator.parentLeaseKeys(lease),
