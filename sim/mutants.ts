@@ -184,17 +184,6 @@ const MUTANTS: Mutant[] = [
     ],
   },
   {
-    name: "15 stale sync: leases created from the last take's scan, with no consistent re-read",
-    edits: [
-      {
-        file: 'shardSync/ShardSyncer.ts',
-        find: '(read) => planLeases(shards, read, position, fields).create',
-        replace: '() => plan.create',
-      },
-    ],
-    pinned: [{ seed: 3526, scenario: 'mixed' }],
-  },
-  {
     name: '17 closed LATEST roots: no finished lease, so an older listing can still create a LATEST one for them',
     edits: [
       {
@@ -204,6 +193,22 @@ const MUTANTS: Mutant[] = [
       },
     ],
     pinned: [{ seed: 4617, scenario: 'reshard' }],
+  },
+  {
+    name: '18 several streams: a take that lands after its stream was dropped keeps the lease, and it gets a runner',
+    edits: [
+      {
+        file: 'lease/LeaseCoordinator.ts',
+        find: "if (this.#givenBackIfUnread(lease, 'taken')) continue;",
+        replace: '',
+      },
+      {
+        file: 'scheduler/WorkerLeaseLayer.ts',
+        find: 'if (this.#streamNameOf !== undefined && streamName === undefined) continue;',
+        replace: '',
+      },
+    ],
+    pinned: [{ seed: 18709, scenario: 'multi-stream' }],
   },
   {
     name: "16 host clock: LATEST anchors from this host's wall clock, not the service's",

@@ -29,7 +29,7 @@ export type ShardDebt =
  *   of the same shard (a reader that started over) does not move that point: what lies between is owed.
  * A LATEST run owes nothing of a shard without lease and without leased ancestor (closed before anyone looked), nor
  * of a shard whose lease was created finished (`SHARD_END`) after the shard had closed: a closed root, never read.
- * A lease created finished while its shard was still open owes all of it (that would be a skip).
+ * A lease created finished while its shard was still open, or below a leased ancestor, owes all of it (a skip).
  */
 export function shardDebts(input: OwedInput): Map<string, ShardDebt> {
   const created = new Map<string, { checkpoint: string; t: number }>();
@@ -37,7 +37,9 @@ export function shardDebts(input: OwedInput): Map<string, ShardDebt> {
     if (w.kind === 'create' && !created.has(w.key))
       created.set(w.key, { checkpoint: w.after?.checkpoint ?? '?', t: w.t });
   const closedAt = new Map(input.shards.map((s) => [s.shardId, s.closedAt]));
-  const isClosedRoot = (id: string): boolean => {
+  // Created finished after the shard closed (a LATEST run's closed root): nothing in it is owed — unless one of its
+  // ancestors was read, whose children are owed from their beginning (then the finished lease skipped them).
+  const isFinishedAtCreation = (id: string): boolean => {
     const c = created.get(id);
     const closed = closedAt.get(id);
     return input.initialPosition === 'LATEST' && c?.checkpoint === 'SHARD_END' && closed !== undefined && closed <= c.t;
@@ -47,12 +49,14 @@ export function shardDebts(input: OwedInput): Map<string, ShardDebt> {
   const parents = new Map(input.shards.map((s) => [s.shardId, s.parents]));
   const hasLeasedAncestor = (id: string, depth = 0): boolean =>
     depth < 64 &&
-    (parents.get(id) ?? []).some((p) => (created.has(p) && !isClosedRoot(p)) || hasLeasedAncestor(p, depth + 1));
+    (parents.get(id) ?? []).some(
+      (p) => (created.has(p) && !isFinishedAtCreation(p)) || hasLeasedAncestor(p, depth + 1),
+    );
   const debts = new Map<string, ShardDebt>();
   for (const shard of input.shards) {
     const start = created.get(shard.shardId)?.checkpoint;
     let debt: ShardDebt;
-    if (isClosedRoot(shard.shardId)) {
+    if (isFinishedAtCreation(shard.shardId) && !hasLeasedAncestor(shard.shardId)) {
       debt = { from: 'nothing' };
     } else if (start === undefined) {
       debt =

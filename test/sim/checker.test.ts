@@ -46,6 +46,12 @@ describe('simulation checker', () => {
     };
     expect(run(50)).toEqual([]); // closed before anyone looked: nothing owed
     expect(run(150)).toEqual([Rule.NO_LOSS]); // finished while still open: every record is owed and was skipped
+    // A child of a shard that was read is owed from its beginning: created finished, it was skipped.
+    const child = new RunLogBuilder().shard(S0, { closedAt: 50 }).shard(S1, { parents: [S0], closedAt: 80 });
+    child.put(S1, [0, 1]);
+    child.initialPosition = 'LATEST';
+    child.create(10, S0, 'LATEST').create(100, S1, 'SHARD_END');
+    expect(rulesOf(child)).toContain(Rule.NO_LOSS); // (and liveness: S0's own lease was never read here)
   });
 
   it('liveness: owed records nobody got to', () => {
