@@ -23,6 +23,14 @@ afterAll(async () => {
 
 const shardId = (n: number) => `shardId-${String(n).padStart(12, '0')}`;
 
+/** Splits a one-shard stream's shard 0 in the middle of the hash key range, and waits until the stream is ACTIVE. */
+async function splitInHalves(streamName: string): Promise<void> {
+  await aws.kinesis.kinesisClient.send(
+    new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId(0), NewStartingHashKey: String(2n ** 127n) }),
+  );
+  await aws.kinesis.waitForStreamActive(streamName);
+}
+
 describe('lease table (dynalite)', () => {
   it('refuses a table with a foreign key schema, writing nothing', async () => {
     const tableName = uniqueName('foreign');
@@ -244,14 +252,7 @@ describe('lease table (dynalite)', () => {
     });
     await worker.coordinator.start();
     const kinesis = aws.kinesis.kinesisClient;
-    await kinesis.send(
-      new SplitShardCommand({
-        StreamName: streamName,
-        ShardToSplit: shardId(0),
-        NewStartingHashKey: String(2n ** 127n),
-      }),
-    );
-    await aws.kinesis.waitForStreamActive(streamName);
+    await splitInHalves(streamName);
     await kinesis.send(
       new MergeShardsCommand({ StreamName: streamName, ShardToMerge: shardId(1), AdjacentShardToMerge: shardId(2) }),
     );
@@ -276,14 +277,7 @@ describe('lease table (dynalite)', () => {
       await aws.kinesis.createStream(streamName, 1);
       const kinesis = aws.kinesis.kinesisClient;
       const before = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-      await kinesis.send(
-        new SplitShardCommand({
-          StreamName: streamName,
-          ShardToSplit: shardId(0),
-          NewStartingHashKey: String(2n ** 127n),
-        }),
-      );
-      await aws.kinesis.waitForStreamActive(streamName);
+      await splitInHalves(streamName);
       const staleClient = aws.kinesis.createKinesisClient();
       staleClient.middlewareStack.add(
         (next, context) => async (args) =>

@@ -50,20 +50,43 @@ function consumer(
   return c;
 }
 
+/** A Kinesis client (one attempt per call) that counts its GetRecords calls. */
+function countingGetRecords() {
+  const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
+  const reads = { count: 0 };
+  kinesisClient.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetRecordsCommand') reads.count++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countReads' },
+  );
+  return { kinesisClient, reads };
+}
+
+/** Five records written while nobody reads, then what a second worker `w2` of the application reads of them. */
+async function writtenThenReadByW2(stream: string, app: string): Promise<number[]> {
+  await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
+  const got: number[] = [];
+  const second = consumer({
+    streamName: stream,
+    applicationName: app,
+    workerId: 'w2',
+    eachBatch: ({ records }) => {
+      got.push(...numbersOf(records));
+    },
+  });
+  await second.start();
+  await until(() => got.length >= 5, 20_000, 'the records written between the two workers');
+  return got;
+}
+
 describe('start positions (kinesis-local + dynalite)', () => {
   it('default LATEST: records written during a GetRecords throttling burst before the first record are all delivered', async () => {
     // Prepare: a quiet shard, read from LATEST; the consumer's first GetRecords has returned.
     const stream = `latest-burst-${++counter}`;
     await aws.kinesis.createStream(stream, 1);
-    const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
-    let reads = 0;
-    kinesisClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetRecordsCommand') reads++;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countReads' },
-    );
+    const { kinesisClient, reads } = countingGetRecords();
     const got: number[] = [];
     const c = consumer({
       streamName: stream,
@@ -78,7 +101,7 @@ describe('start positions (kinesis-local + dynalite)', () => {
     const throttled: number[] = [];
     c.on('consumer.fetch_error', ({ attempt }) => throttled.push(attempt));
     await c.start();
-    await until(() => reads >= 1, 20_000, 'the first GetRecords');
+    await until(() => reads.count >= 1, 20_000, 'the first GetRecords');
 
     // Act: a throttling burst of at least six calls, lasting until ten records are written into the shard.
     let written = false;
@@ -109,18 +132,7 @@ describe('start positions (kinesis-local + dynalite)', () => {
     expect(lease?.startTimestamp).toBeGreaterThan(0);
 
     // Act: records are written while nobody reads; then w2 takes the lease.
-    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
-    const got: number[] = [];
-    const second = consumer({
-      streamName: stream,
-      applicationName: app,
-      workerId: 'w2',
-      eachBatch: ({ records }) => {
-        got.push(...numbersOf(records));
-      },
-    });
-    await second.start();
-    await until(() => got.length >= 5, 20_000, 'the records written between the two workers');
+    const got = await writtenThenReadByW2(stream, app);
 
     // Assess
     expect(got).toEqual([0, 1, 2, 3, 4]);
@@ -145,18 +157,7 @@ describe('start positions (kinesis-local + dynalite)', () => {
     const [lease] = await table.listLeases();
 
     // Act: records are written while nobody reads; then w2 (a right clock) takes the lease.
-    await putNumbered(aws.kinesis.kinesisClient, stream, 0, 5);
-    const got: number[] = [];
-    const second = consumer({
-      streamName: stream,
-      applicationName: app,
-      workerId: 'w2',
-      eachBatch: ({ records }) => {
-        got.push(...numbersOf(records));
-      },
-    });
-    await second.start();
-    await until(() => got.length >= 5, 20_000, 'the records written between the two workers');
+    const got = await writtenThenReadByW2(stream, app);
 
     // Assess: the anchor is the service's clock (whole seconds of its Date header), not the host's.
     expect(lease?.startTimestamp).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1_000);
@@ -172,15 +173,7 @@ describe('start positions (kinesis-local + dynalite)', () => {
     const table = new DynamoDBLeaseTable({ dynamoDbClient: aws.dynamoDb.dynamoDbClient, tableName: app });
     await table.initialize();
     await table.createLeaseIfNotExists(newLease('shardId-000000000000', LATEST));
-    const kinesisClient = aws.kinesis.createKinesisClient({ maxAttempts: 1 });
-    let reads = 0;
-    kinesisClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetRecordsCommand') reads++;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countReads' },
-    );
+    const { kinesisClient, reads } = countingGetRecords();
     const got: number[] = [];
     const ahead = vi.spyOn(Date, 'now').mockImplementation(() => performance.timeOrigin + performance.now() + 120_000);
     try {
@@ -196,7 +189,7 @@ describe('start positions (kinesis-local + dynalite)', () => {
         },
       });
       await c.start();
-      await until(() => reads >= 1, 20_000, 'the first GetRecords');
+      await until(() => reads.count >= 1, 20_000, 'the first GetRecords');
 
       // Act: reads are held (throttled) while five records are written; then the iterator expires.
       let phase: 'hold' | 'expire' = 'hold';
