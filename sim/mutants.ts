@@ -211,6 +211,17 @@ const MUTANTS: Mutant[] = [
     pinned: [{ seed: 18709, scenario: 'multi-stream' }],
   },
   {
+    name: '19 late take answer: a take answered after the lease was held here and handed on starts a session',
+    edits: [
+      {
+        file: 'lease/LeaseRenewer.ts',
+        find: 'if (held === undefined && ended !== undefined && lease.leaseCounter <= ended.counter) {',
+        replace: 'if ((false as boolean) && ended) {',
+      },
+    ],
+    pinned: [{ seed: 30311, scenario: 'multi-stream' }],
+  },
+  {
     name: "16 host clock: LATEST anchors from this host's wall clock, not the service's",
     edits: [
       {

@@ -76,6 +76,10 @@ describe('simulation', () => {
     // was still the one (liveness). A lease of an unread stream is now given back after a take too, and never gets a
     // runner.
     { seed: 18709, scenario: 'multi-stream' },
+    // A take's answer held back by a slower one of the same scan came after the lease had reached the worker by a
+    // handover poll, been held and handed on; it started a new session from the counter and checkpoint of the take,
+    // long passed, and re-delivered checkpointed records (redelivery-after-checkpoint). Late answers are ignored now.
+    { seed: 30311, scenario: 'multi-stream' },
   ])('seed $seed ($scenario) keeps every guarantee', async ({ seed, scenario }) => {
     const result = await runSeed({ seed, scenario });
     expect(result.violations, describeFailure(result, { seed })).toEqual([]);

@@ -107,7 +107,7 @@ export class LeaseCoordinator {
       onReceived: (lease, sentAt) => {
         if (this.#state !== State.RUNNING || this.#leaving) return;
         const already = this.#renewer.holdsSession(lease.leaseKey); // taken by a scan meanwhile: same session
-        this.#renewer.add(lease, sentAt);
+        if (this.#renewer.add(lease, sentAt) === undefined) return;
         // A stopping worker chose this worker by its own list of streams.
         if (this.#givenBackIfUnread(lease, 'handed over')) return;
         if (already) return;
@@ -417,7 +417,7 @@ export class LeaseCoordinator {
       // Taken again while held (a lease handed over to us during the scan, or a take whose answer was lost): the
       // same session goes on, nothing is gained.
       const already = this.#renewer.holdsSession(lease.leaseKey);
-      this.#renewer.add(lease, sentAt);
+      if (this.#renewer.add(lease, sentAt) === undefined) continue; // an answer older than a session that ended here
       // Planned while its stream was read; the stream was dropped (refreshStreams) before the take's answer came.
       if (this.#givenBackIfUnread(lease, 'taken')) continue;
       if (!already) this.#events.emit('lease_gained', lease);

@@ -42,3 +42,27 @@ describe('LeaseRenewer deadlines (default clock)', () => {
     expect(r.isHeld('s-0')).toBe(true);
   });
 });
+
+describe('LeaseRenewer: take answers that come late', () => {
+  const version = (leaseCounter: number) => ({ ...newLease('s-0', TRIM_HORIZON), leaseOwner: 'w1', leaseCounter });
+
+  it('starts no session from an answer older than a session of the lease that ended here', () => {
+    // A take answered late (counter 2): meanwhile the lease reached this worker another way, was held up to counter
+    // 5 and handed over.
+    const r = renewer([]);
+    r.add(version(5), systemClock.now());
+    r.drop('s-0');
+    expect(r.add(version(2), systemClock.now())).toBeUndefined();
+    expect(r.holdsSession('s-0')).toBe(false);
+    // A take after that (a higher counter) is a new session as ever.
+    expect(r.add(version(6), systemClock.now())).toBeGreaterThan(0);
+    expect(r.get('s-0')?.leaseCounter).toBe(6);
+  });
+
+  it('never moves a held lease back to an older counter', () => {
+    const r = renewer([]);
+    const session = r.add(version(5), systemClock.now());
+    expect(r.add(version(2), systemClock.now())).toBe(session);
+    expect(r.get('s-0')?.leaseCounter).toBe(5);
+  });
+});

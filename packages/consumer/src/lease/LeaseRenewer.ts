@@ -34,6 +34,12 @@ interface HeldLease {
   throughputKBps: number | undefined;
 }
 
+/**
+ * How long (in failover times) the last counter of an ended session is remembered: a take answer comes within the
+ * request timeout and its retries, far less; past it, the lease would be expired in any case.
+ */
+const ENDED_MEMORY_FAILOVERS = 10;
+
 /** Weight of the newest window in the smoothed throughput (the KCL 3 `LeaseStatsRecorder` uses 0.5). */
 export const THROUGHPUT_SMOOTHING = 0.5;
 
@@ -71,6 +77,8 @@ export class LeaseRenewer {
   readonly #logger: Logger;
   readonly #onLost: LeaseRenewerOptions['onLost'];
   readonly #held = new Map<string, HeldLease>();
+  /** Leases whose session ended here lately, with their last counter and when (see `add`). */
+  readonly #ended = new Map<string, { counter: number; at: number }>();
   readonly #onRenewed: ((lease: Lease) => void) | undefined;
   #sessions = 0;
   /** Set once a processor reported consumed bytes: from then on renewals record each lease's throughput. */
@@ -88,10 +96,18 @@ export class LeaseRenewer {
 
   /**
    * Starts holding a lease just taken (its counter as written by the take, `sentAt` when the take was sent), in a
-   * new session; returns the session.
+   * new session; returns the session. Undefined, holding nothing, when the answer is older than a session of this
+   * lease that already ended here: a take whose answer came late — after the lease had reached this worker another
+   * way (a handover seen by a poll), been held and given up again. Starting from it would read from a checkpoint
+   * long passed, in a lease somebody else holds.
    */
-  add(lease: Lease, sentAt: number): number {
+  add(lease: Lease, sentAt: number): number | undefined {
     const held = this.#held.get(lease.leaseKey);
+    const ended = this.#ended.get(lease.leaseKey);
+    if (held === undefined && ended !== undefined && lease.leaseCounter <= ended.counter) {
+      this.#logger.debug({ shardId: lease.leaseKey, counter: lease.leaseCounter }, 'late take answer ignored');
+      return undefined;
+    }
     if (held === undefined) {
       const session = ++this.#sessions;
       this.#held.set(lease.leaseKey, {
@@ -105,8 +121,9 @@ export class LeaseRenewer {
       });
       return session;
     }
-    // Re-taken while held (a take whose answer was lost): keep the write queue, move to the new counter.
-    held.lease = lease;
+    // Re-taken while held (a take whose answer was lost): keep the write queue, move to the new counter (never back
+    // to an older one, from an answer that came late).
+    if (lease.leaseCounter >= held.lease.leaseCounter) held.lease = lease;
     held.lastBumpSentAt = Math.max(held.lastBumpSentAt, sentAt);
     return held.session;
   }
@@ -256,7 +273,17 @@ export class LeaseRenewer {
 
   /** Stops holding a lease without reporting it lost (after a release or a shard end). */
   drop(leaseKey: string): void {
+    const held = this.#held.get(leaseKey);
+    if (held !== undefined) this.#end(leaseKey, held);
+  }
+
+  /** A session ends: its last counter is kept a while, so a late answer about an older version is recognised. */
+  #end(leaseKey: string, held: HeldLease): void {
     this.#held.delete(leaseKey);
+    const now = this.#clock.now();
+    for (const [key, { at }] of this.#ended)
+      if (now - at > ENDED_MEMORY_FAILOVERS * this.#failoverTimeMs) this.#ended.delete(key);
+    this.#ended.set(leaseKey, { counter: held.lease.leaseCounter, at: now });
   }
 
   /** Stops holding every lease silently (coordinator stop without release). */
@@ -323,7 +350,7 @@ export class LeaseRenewer {
 
   #lose(key: string, held: HeldLease, reason: LeaseLostReason): void {
     if (this.#held.get(key) !== held) return;
-    this.#held.delete(key);
+    this.#end(key, held);
     this.#logger.warn({ shardId: key, reason }, 'lease lost');
     this.#onLost(held.lease, reason);
   }
