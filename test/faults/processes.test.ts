@@ -202,9 +202,12 @@ describe('fault suite: worker processes', () => {
     expect(leavingCode).toBe(0);
     expect(stayingCode).toBe(0);
     expect(putFaults.count()).toBeGreaterThan(10);
-    // The kill mattered: the victim held shards, and each was taken over (measured: 2-5 s with failoverTimeMs 3 s;
-    // the bound is loose because faults on the survivors' lease clients and a loaded CI machine cost cycles).
+    // The kill mattered: the victim held shards, and each was taken over. Measured: 2-5 s with failoverTimeMs 3 s,
+    // once 11.6 s with a second suite running beside this one — every lease client here has faults injected, and a
+    // survivor whose scans fail or wait for CPU sees the expiry later. So the bound only says "taken over, not left
+    // to an orphan rescue much later"; how fast a takeover is, is checked without faults in
+    // packages/consumer/test/leases.test.ts ("crash takeover") and measured in bench/leases.bench.ts.
     expect(victimShards.size).toBeGreaterThan(0);
-    for (const ms of takeovers) expect(ms).toBeLessThan(3 * failoverTimeMs);
+    for (const ms of takeovers) expect(ms).toBeLessThan(10 * failoverTimeMs);
   }, 150_000);
 });
