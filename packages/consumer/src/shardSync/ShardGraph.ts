@@ -138,9 +138,9 @@ export function planLeases(
 }
 
 /**
- * A parent lease its children follow: any lease but a closed `LATEST` root's finished one (`SHARD_END` at counter 0:
- * created finished, never taken), whose children are roots themselves — say when an earlier sync created the parent's
- * lease and failed before the child's.
+ * A parent lease its children follow. Every lease is one, except a closed `LATEST` root's finished one (`SHARD_END`
+ * at counter 0: created finished, never taken), whose children are roots themselves — say when an earlier sync
+ * created the parent's lease and failed before the child's.
  */
 function isReadParent(lease: Lease | undefined): boolean {
   return lease !== undefined && !(isShardEnd(lease.checkpoint) && lease.leaseCounter === 0);
