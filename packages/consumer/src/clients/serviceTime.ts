@@ -22,13 +22,16 @@ class ClientServiceTime implements ServiceTime {
   #dateMs: number | undefined;
   /** Monotonic time at which `#dateMs` was seen. */
   #seenAt = 0;
+  #lastHeader: string | undefined;
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
   observe(date: unknown): void {
-    if (typeof date !== 'string') return;
+    // Answers within one second carry the same header (several per second per shard): parsed once.
+    if (typeof date !== 'string' || date === this.#lastHeader) return;
+    this.#lastHeader = date;
     const ms = Date.parse(date);
     if (!Number.isFinite(ms)) return;
     const known = this.lowerBound();
