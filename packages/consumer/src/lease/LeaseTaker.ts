@@ -244,7 +244,6 @@ export class LeaseTaker {
     };
   }
 
-  /** How long `lease` has been expired (or unowned) as this worker has seen it. */
   /**
    * The moves by load, once every scan for `loadMoveAfterMs` has planned some for this worker (which leases may
    * differ from scan to scan; a scan without any breaks the streak). Moves by count: at once.
@@ -258,6 +257,7 @@ export class LeaseTaker {
     return now - this.#wantingSince >= this.#o.loadMoveAfterMs ? moves : [];
   }
 
+  /** How long `lease` has been expired (or unowned) as this worker has seen it. */
   #orphanedFor(lease: Lease, now: number): number {
     const seen = this.#observed.get(lease.leaseKey);
     if (seen === undefined) return 0;
